@@ -1,0 +1,2 @@
+"""Hooks and optimizer-wrapper constructors."""
+from . import hooks, optimizers  # noqa: F401

@@ -1,0 +1,2 @@
+"""Metrics the OpenMMLab libraries lack."""
+from . import metrics  # noqa: F401
