@@ -1,0 +1,4 @@
+"""Hooks of SAIP pretraining."""
+from .teacher_momentum_hook import TeacherMomentumHook
+
+__all__ = ['TeacherMomentumHook']

@@ -1,0 +1,247 @@
+"""SAIP: Scale-Aware Image Pretraining (arXiv 2503.08201)."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmpretrain.models import BaseSelfSupervisor
+from mmpretrain.structures import DataSample
+from torch import Tensor
+
+from saip_mm.models.utils import CrossScaleMaskGenerator
+from saip_mm.registry import MODELS
+from .teacher import EMATeacher
+
+
+def head_enabled(cfg: Optional[dict]) -> bool:
+    """An objective exists only when configured with a positive weight."""
+    return cfg is not None and cfg.get('loss_weight', 1.) > 0
+
+
+@MODELS.register_module()
+class SAIP(BaseSelfSupervisor):
+    """SAIP with Cross-scale Matching, Reconstruction and Search.
+
+    Inputs come from ``saip_mm.PackSAIPInputs`` in the order
+    ``[g1, g2, l1..lN, composite]`` (B x 3 x H x W each, normalised by the
+    data preprocessor); the composite's paste masks travel in the data
+    samples as ``inst_mask`` (where ``r`` = g1 at half scale was pasted) and
+    ``roi_mask`` (where the last local view was pasted).
+
+    Each objective is switched off by setting its head to None or its
+    ``loss_weight`` to 0; a disabled objective builds no module and skips
+    its forwards.
+
+    Args:
+        backbone (dict): ``saip_mm.SAIPViT`` config.
+        csm_head (dict, optional): ``saip_mm.CrossScaleMatchingHead``.
+        csr_head (dict, optional): ``saip_mm.CrossScaleReconstructionHead``.
+        css_head (dict, optional): ``saip_mm.CrossScaleSearchHead``.
+        num_local_views (int): Local views in the inputs. Defaults to 7.
+        extra_scales (Sequence[float]): Scales drawn once per batch for the
+            last local view (s1) and for ``r`` (s2). Defaults to
+            (0.75, 0.875, 1.125, 1.25).
+        csr_scale (float): Upscale of g2 for the CSR view. Defaults to 1.25.
+        ref_scale (float): Scale of ``r`` relative to g1. Defaults to 0.5.
+        rescale_mode (str): ``F.interpolate`` mode of the in-model rescales;
+            the reference uses ``'nearest'``. Defaults to 'nearest'.
+        csr_mask (dict): :class:`CrossScaleMaskGenerator` arguments.
+            Defaults to ``dict(mask_ratio=0.75, mode='consistent')``.
+        data_preprocessor (dict, optional): Defaults to
+            ``mmpretrain.SelfSupDataPreprocessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 csm_head: Optional[dict] = None,
+                 csr_head: Optional[dict] = None,
+                 css_head: Optional[dict] = None,
+                 num_local_views: int = 7,
+                 extra_scales: Sequence[float] = (0.75, 0.875, 1.125, 1.25),
+                 csr_scale: float = 1.25,
+                 ref_scale: float = 0.5,
+                 rescale_mode: str = 'nearest',
+                 csr_mask: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(backbone=backbone,
+                         data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        if not any(map(head_enabled, (csm_head, csr_head, css_head))):
+            raise ValueError('SAIP needs at least one of csm_head, csr_head '
+                             'and css_head with a positive loss_weight')
+        embed_dims = self.backbone.embed_dims
+        for name, cfg in (('csm_head', csm_head), ('csr_head', csr_head),
+                          ('css_head', css_head)):
+            if head_enabled(cfg):
+                cfg = dict(cfg)
+                cfg.setdefault('in_channels', embed_dims)
+                setattr(self, name, MODELS.build(cfg))
+        self.num_local_views = num_local_views
+        self.extra_scales = tuple(extra_scales)
+        self.csr_scale = csr_scale
+        self.ref_scale = ref_scale
+        self.rescale_mode = rescale_mode
+        self.mask_generator = CrossScaleMaskGenerator(
+            anchor_grid=self.backbone.grid_size,
+            **(csr_mask or dict(mask_ratio=0.75, mode='consistent')))
+        self.inter_depth = self.backbone.inter_index + 1
+        self.teacher = EMATeacher(self.teacher_sources())
+
+    @property
+    def with_csm(self) -> bool:
+        return hasattr(self, 'csm_head')
+
+    @property
+    def with_csr(self) -> bool:
+        return hasattr(self, 'csr_head')
+
+    @property
+    def with_css(self) -> bool:
+        return hasattr(self, 'css_head')
+
+    @property
+    def with_attn_loss(self) -> bool:
+        return self.with_csm and self.csm_head.att_loss is not None
+
+    def teacher_sources(self) -> Dict[str, torch.nn.Module]:
+        """Student modules the teacher mirrors (no unused decoders)."""
+        sources = dict(backbone=self.backbone)
+        if self.with_csm:
+            sources['csm_head'] = self.csm_head
+        return sources
+
+    @torch.no_grad()
+    def update_teacher(self, momentum: float) -> None:
+        """EMA step of the teacher; called once per optimizer step."""
+        self.teacher.update(self.teacher_sources(), momentum)
+
+    def rescale(self, x: Tensor, scale: float) -> Tensor:
+        """In-model rescale (the reference uses nearest interpolation)."""
+        return F.interpolate(x, scale_factor=scale, mode=self.rescale_mode)
+
+    def draw_scales(self) -> Tuple[float, float]:
+        """s1, s2 drawn once per batch from ``extra_scales``."""
+        idx = torch.randint(len(self.extra_scales), (2, )).tolist()
+        return self.extra_scales[idx[0]], self.extra_scales[idx[1]]
+
+    def extract_feat(self, inputs: List[Tensor], **kwargs) -> Tuple[Tensor]:
+        """Backbone output of the first view."""
+        return self.backbone(inputs[0])
+
+    def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, Tensor]:
+        """All enabled objectives on one batch of views.
+
+        Returns:
+            dict[str, Tensor]: ``loss_csm``, ``loss_csm_att``, ``loss_csr``,
+            ``loss_css_inst``, ``loss_css_roi`` for the enabled objectives.
+        """
+        g1, g2 = inputs[0], inputs[1]
+        local_views = inputs[2:2 + self.num_local_views]
+        s1, s2 = self.draw_scales()
+        last_local = self.rescale(local_views[-1], s1)
+        student = self.student_forward(g1, g2, local_views[:-1], last_local,
+                                       s2)
+        losses = {}
+        if self.with_csm:
+            losses.update(self.csm_loss(g1, g2, student))
+        if self.with_csr:
+            losses.update(self.csr_loss(g2, student['g1_inter'][:, 0]))
+        if self.with_css:
+            composite = inputs[2 + self.num_local_views]
+            losses.update(
+                self.css_loss(composite, student, data_samples))
+        return losses
+
+    def student_forward(self, g1: Tensor, g2: Tensor,
+                        other_locals: List[Tensor], last_local: Tensor,
+                        s2: float) -> Dict[str, object]:
+        """Student encodings the enabled objectives need.
+
+        Views of the same resolution run as one batch. With CSM off, only
+        the block-7 tokens of g1 (and of the last local view for CSS) are
+        computed.
+        """
+        B = g1.shape[0]
+        out: Dict[str, object] = {}
+        depth = None if self.with_csm else self.inter_depth
+        if self.with_csm:
+            glob = self.backbone.forward_saip(
+                torch.cat([g1, g2]), return_attn=self.with_attn_loss)
+            out['global_cls'] = glob['final'][:, 0]
+            out['global_attn'] = glob['attn']
+            out['g1_inter'] = glob['inter'][:B]
+            cls = [self.backbone.forward_saip(torch.cat(other_locals))
+                   ['final'][:, 0]] if other_locals else []
+            last = self.backbone.forward_saip(last_local)
+            ref = self.backbone.forward_saip(
+                self.rescale(self.rescale(g1, self.ref_scale), s2))
+            out['local_cls'] = torch.cat(
+                cls + [last['final'][:, 0], ref['final'][:, 0]])
+        else:
+            out['g1_inter'] = self.backbone.forward_saip(
+                g1, num_blocks=depth)['inter']
+            last = self.backbone.forward_saip(
+                last_local, num_blocks=depth) if self.with_css else None
+        out['last_local_inter'] = last['inter'] if last else None
+        return out
+
+    def csm_loss(self, g1: Tensor, g2: Tensor,
+                 student: Dict[str, object]) -> Dict[str, Tensor]:
+        """Cross-scale matching: DINO over 10 student / 2 teacher views."""
+        B = g1.shape[0]
+        with torch.no_grad():
+            t = self.teacher['backbone'].forward_saip(
+                torch.cat([g1, g2]), return_attn=self.with_attn_loss)
+            t_logits = self.teacher['csm_head'](t['final'][:, 0]).chunk(2)
+        s_cls = torch.cat([student['global_cls'], student['local_cls']])
+        s_logits = self.csm_head(s_cls).split(B)
+        s_attn = t_attn = None
+        if self.with_attn_loss:
+            s_attn = split_maps(student['global_attn'], 2)
+            t_attn = split_maps(t['attn'], 2)
+        return self.csm_head.loss(list(s_logits), list(t_logits), s_attn,
+                                  t_attn)
+
+    def csr_loss(self, g2: Tensor, context_cls: Tensor) -> Dict[str, Tensor]:
+        """Cross-scale reconstruction of the upscaled g2 from 25% patches."""
+        view = self.rescale(g2, self.csr_scale)
+        grid = self.backbone.patch_grid(view.shape[-2:])
+        mask = self.mask_generator(view.shape[0], grid, device=view.device)
+        enc = self.backbone.forward_saip(view, num_blocks=self.inter_depth,
+                                         keep_ids=mask['keep_ids'])
+        pred = self.csr_head(enc['inter'], context_cls, mask['ids_restore'],
+                             grid)
+        return self.csr_head.loss(pred, view, mask['mask'])
+
+    def css_loss(self, composite: Tensor, student: Dict[str, object],
+                 data_samples: List[DataSample]) -> Dict[str, Tensor]:
+        """Cross-scale search of both queries in the teacher's composite."""
+        with torch.no_grad():
+            ref = self.teacher['backbone'].forward_saip(
+                composite, num_blocks=self.inter_depth)
+        grid = ref['grid']
+        targets = {
+            name: downsample_mask(data_samples, f'{name}_mask', grid,
+                                  composite.device)
+            for name in ('inst', 'roi')
+        }
+        queries = dict(inst=student['g1_inter'],
+                       roi=student['last_local_inter'])
+        ref_tokens = ref['inter'][:, self.backbone.num_prefix:]
+        return self.css_head.loss(queries, ref_tokens, grid, targets)
+
+
+def split_maps(maps: Tuple[Tensor, Tensor], chunks: int
+               ) -> List[Tuple[Tensor, Tensor]]:
+    """Split batched (qk, vv) attention maps into per-view tuples."""
+    return list(zip(maps[0].chunk(chunks), maps[1].chunk(chunks)))
+
+
+def downsample_mask(data_samples: List[DataSample], key: str,
+                    grid: Tuple[int, int], device: torch.device) -> Tensor:
+    """Stack a paste mask and downsample it (nearest) to the token grid."""
+    masks = torch.stack([ds.get(key) for ds in data_samples]).to(device)
+    masks = masks.reshape(masks.shape[0], 1, *masks.shape[-2:]).float()
+    return F.interpolate(masks, size=grid, mode='nearest')[:, 0]

@@ -1,0 +1,126 @@
+"""Checkpoint conversions: SAIP training checkpoint -> backbone, SAIPv1 ->
+ours.
+
+The CLIs are ``tools/model_converters/saip_to_backbone.py`` and
+``tools/model_converters/saipv1_to_saip.py``; the logic lives here so it is
+tested like the rest of the package.
+"""
+import re
+from collections import OrderedDict
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+from mmengine.runner import CheckpointLoader
+
+from saip_mm.models.backbones import SAIPViT
+
+STUDENT_PREFIX = 'backbone.'
+TEACHER_PREFIX = 'teacher.net.backbone.'
+# SAIPv1 / timm ViT names -> ours (mmpretrain's VisionTransformer names).
+TIMM_TO_OURS: Sequence[Tuple[str, str]] = (
+    (r'^patch_embed\.proj\.', 'patch_embed.projection.'),
+    (r'^blocks\.(\d+)\.norm1\.', r'layers.\1.ln1.'),
+    (r'^blocks\.(\d+)\.norm2\.', r'layers.\1.ln2.'),
+    (r'^blocks\.(\d+)\.attn\.', r'layers.\1.attn.'),
+    (r'^blocks\.(\d+)\.mlp\.fc1\.', r'layers.\1.ffn.layers.0.0.'),
+    (r'^blocks\.(\d+)\.mlp\.fc2\.', r'layers.\1.ffn.layers.1.'),
+    (r'^norm\.', 'ln1.'),
+)
+BACKBONE_KEY = re.compile(
+    r'^(cls_token|pos_embed|patch_embed\.|blocks\.|norm\.|inter_norm\.)')
+
+
+def backbone_from_state(state: Dict[str, torch.Tensor],
+                        img_size: Optional[Tuple[int, int]] = None,
+                        pos_resample: str = '2d') -> SAIPViT:
+    """Build a SAIPViT that fits ``state`` (arch read from ``arch_meta``).
+
+    Args:
+        state (dict): Backbone keys without prefix, with ``arch_meta``.
+        img_size (tuple, optional): Resample the position embedding to this
+            input size; defaults to the checkpoint's own grid.
+        pos_resample (str): ``'2d'`` or ``'1d'`` (reference).
+
+    Returns:
+        SAIPViT: The backbone with the weights loaded.
+    """
+    if 'arch_meta' not in state:
+        raise KeyError('state dict has no arch_meta; is it a saip_mm '
+                       'backbone? (SAIPv1 files: use saipv1_to_saip.py)')
+    dims, layers, heads, patch, gh, gw = state['arch_meta'].tolist()
+    model = SAIPViT(
+        arch=dict(embed_dims=dims, num_layers=layers, num_heads=heads),
+        img_size=tuple(img_size or (gh * patch, gw * patch)),
+        patch_size=patch, with_cls_token='cls_token' in state,
+        inter_index=6 if 'inter_norm.weight' in state else None,
+        pos_resample=pos_resample)
+    model.load_state_dict(state, strict=True)
+    return model
+
+
+def export_backbone(checkpoint: str, use_teacher: bool = False,
+                    img_size: Optional[Tuple[int, int]] = None) -> dict:
+    """Backbone-only, tensors-only checkpoint from a SAIP checkpoint.
+
+    Args:
+        checkpoint (str): mmengine checkpoint of a ``saip_mm.SAIP`` run.
+        use_teacher (bool): Export the EMA teacher instead of the student.
+        img_size (tuple, optional): Target input size of the position
+            embedding.
+
+    Returns:
+        dict: ``{'state_dict': backbone keys (no prefix), 'meta': plain
+        types}``, loadable by ``SAIPViT`` through ``init_cfg=dict(
+        type='Pretrained', checkpoint=...)`` under ``weights_only=True``.
+    """
+    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt)
+    prefix = TEACHER_PREFIX if use_teacher else STUDENT_PREFIX
+    backbone = {k[len(prefix):]: v for k, v in state.items()
+                if k.startswith(prefix)}
+    if not backbone:
+        raise KeyError(f'{checkpoint}: no key starts with {prefix!r}; '
+                       f'found e.g. {sorted(state)[:5]}')
+    model = backbone_from_state(backbone, img_size)
+    meta = dict(model.meta, source=str(checkpoint),
+                weights='teacher' if use_teacher else 'student')
+    return dict(state_dict=OrderedDict(model.state_dict()), meta=meta)
+
+
+def convert_saipv1(state: Dict[str, torch.Tensor],
+                   img_size: Tuple[int, int] = (256, 128),
+                   patch_size: int = 16) -> Tuple[OrderedDict, list]:
+    """Map a SAIPv1 (timm-named) student backbone to our key names.
+
+    Args:
+        state (dict): The reference checkpoint's ``student`` state dict.
+        img_size (tuple): Input size the reference was trained at
+            (its pos_embed has 1 + 16*8 rows at 256x128).
+        patch_size (int): Patch size.
+
+    Returns:
+        tuple: (converted state dict with ``arch_meta``, dropped keys).
+    """
+    converted, dropped = OrderedDict(), []
+    for key, value in state.items():
+        key = re.sub(r'^(module\.)?(backbone\.)?', '', key)
+        if not BACKBONE_KEY.match(key):
+            dropped.append(key)
+            continue
+        for pattern, repl in TIMM_TO_OURS:
+            key = re.sub(pattern, repl, key)
+        converted[key] = value
+    if 'pos_embed' not in converted:
+        raise KeyError('no backbone pos_embed found in the SAIPv1 state '
+                       f'dict; keys start with {sorted(state)[:5]}')
+    dims = converted['pos_embed'].shape[-1]
+    layers = len({k.split('.')[1] for k in converted
+                  if k.startswith('layers.')})
+    qkv = converted['layers.0.attn.qkv.weight']
+    heads = {192: 3, 384: 6, 768: 12}.get(dims)
+    if heads is None or qkv.shape[0] != 3 * dims:
+        raise ValueError(f'unrecognised SAIPv1 width {dims}')
+    grid = (img_size[0] // patch_size, img_size[1] // patch_size)
+    converted['arch_meta'] = torch.tensor(
+        [dims, layers, heads, patch_size, *grid])
+    return converted, dropped
