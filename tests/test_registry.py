@@ -35,8 +35,9 @@ def test_pretraining_import_needs_no_downstream_library():
     # mmpretrain itself imports mmdet when it is installed; what matters is
     # that saip_mm pulls in neither mmpose/mmseg nor its integrations.
     code = ('import sys, saip_mm\n'
-            "bad = [m for m in ('mmpose', 'mmseg', 'saip_mm.integrations.mmdet',"
-            " 'saip_mm.integrations.mmseg') if m in sys.modules]\n'
+            "names = ('mmpose', 'mmseg', 'saip_mm.integrations.mmdet', "
+            "'saip_mm.integrations.mmseg')\n"
+            'bad = [m for m in names if m in sys.modules]\n'
             'assert not bad, bad\n')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, timeout=300)

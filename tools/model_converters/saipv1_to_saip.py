@@ -15,8 +15,7 @@ from mmengine.runner import CheckpointLoader  # noqa: E402
 
 import saip_mm  # noqa: E402,F401 (installs the safe checkpoint loader)
 from saip_mm.utils.checkpoint_loader import save_checkpoint_atomic  # noqa
-from saip_mm.utils.model_converters import (backbone_from_state,  # noqa
-                                            convert_saipv1)
+from saip_mm.utils.model_converters import backbone_from_state, convert_saipv1  # noqa
 
 
 def main() -> None:

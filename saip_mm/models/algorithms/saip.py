@@ -9,6 +9,7 @@ from torch import Tensor
 
 from saip_mm.models.utils import CrossScaleMaskGenerator
 from saip_mm.registry import MODELS
+
 from .teacher import EMATeacher
 
 

@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from saip_mm.models.utils.pos_embed import resample_pos_embed
 from saip_mm.registry import MODELS
+
 from .vit_layers import AttnMaps, TransformerBlock, init_vit_weights
 
 ARCH_ZOO: Dict[str, dict] = {
