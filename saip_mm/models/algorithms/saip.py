@@ -103,7 +103,7 @@ class SAIP(BaseSelfSupervisor):
 
     @property
     def with_attn_loss(self) -> bool:
-        return self.with_csm and self.csm_head.att_loss is not None
+        return self.with_csm and self.csm_head.att_loss_module is not None
 
     def teacher_sources(self) -> Dict[str, torch.nn.Module]:
         """Student modules the teacher mirrors (no unused decoders)."""

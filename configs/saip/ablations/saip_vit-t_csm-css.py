@@ -1,0 +1,6 @@
+# Ablation: SAIP ViT-Tiny with only CSM+CSS (the other objectives build
+# no module and run no forward).
+_base_ = ['../saip_vit-t.py']
+model = dict(
+    csr_head=None,
+)
