@@ -37,3 +37,4 @@ default_hooks = dict(
 custom_hooks = [dict(type='saip_mm.TeacherMomentumHook', start=0.996,
                      end=1.0)]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
+log_processor = dict(by_epoch=False, window_size=1)

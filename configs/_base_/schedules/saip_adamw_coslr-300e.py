@@ -3,9 +3,10 @@
 accumulative_counts = 4
 base_lr = 2.5e-4
 optim_wrapper = dict(
+    # fp16 autocast + dynamic loss scaling (AmpOptimWrapper's defaults), as
+    # the reference; dtype='bfloat16' on Ampere+ GPUs. AMP needs a GPU: on
+    # CPU pass --cfg-options optim_wrapper.type=OptimWrapper.
     type='AmpOptimWrapper',
-    loss_scale='dynamic',  # fp16 + GradScaler as the reference; or
-    # dtype='bfloat16' on Ampere+ GPUs. CPU runs use type='OptimWrapper'.
     accumulative_counts=accumulative_counts,
     optimizer=dict(type='AdamW', lr=base_lr, betas=(0.9, 0.95),
                    weight_decay=0.05),

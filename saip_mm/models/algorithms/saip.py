@@ -205,8 +205,14 @@ class SAIP(BaseSelfSupervisor):
         return self.csm_head.loss(list(s_logits), list(t_logits), s_attn,
                                   t_attn)
 
-    def csr_loss(self, g2: Tensor, context_cls: Tensor) -> Dict[str, Tensor]:
-        """Cross-scale reconstruction of the upscaled g2 from 25% patches."""
+    def csr_forward(self, g2: Tensor, context_cls: Tensor
+                    ) -> Tuple[Tensor, Dict[str, Tensor], Tensor]:
+        """Encode 25% of the upscaled g2 and decode every patch.
+
+        Returns:
+            tuple: (the CSR view, the mask dict of
+            :class:`CrossScaleMaskGenerator`, predicted patches).
+        """
         view = self.rescale(g2, self.csr_scale)
         grid = self.backbone.patch_grid(view.shape[-2:])
         mask = self.mask_generator(view.shape[0], grid, device=view.device)
@@ -214,11 +220,16 @@ class SAIP(BaseSelfSupervisor):
                                          keep_ids=mask['keep_ids'])
         pred = self.csr_head(enc['inter'], context_cls, mask['ids_restore'],
                              grid)
+        return view, mask, pred
+
+    def csr_loss(self, g2: Tensor, context_cls: Tensor) -> Dict[str, Tensor]:
+        """Cross-scale reconstruction: MSE on the masked patches only."""
+        view, mask, pred = self.csr_forward(g2, context_cls)
         return self.csr_head.loss(pred, view, mask['mask'])
 
-    def css_loss(self, composite: Tensor, student: Dict[str, object],
-                 data_samples: List[DataSample]) -> Dict[str, Tensor]:
-        """Cross-scale search of both queries in the teacher's composite."""
+    def css_inputs(self, composite: Tensor, student: Dict[str, object],
+                   data_samples: List[DataSample]) -> Dict[str, object]:
+        """Queries, teacher reference tokens and 14x14 targets for CSS."""
         with torch.no_grad():
             ref = self.teacher['backbone'].forward_saip(
                 composite, num_blocks=self.inter_depth)
@@ -228,10 +239,18 @@ class SAIP(BaseSelfSupervisor):
                                   composite.device)
             for name in ('inst', 'roi')
         }
-        queries = dict(inst=student['g1_inter'],
-                       roi=student['last_local_inter'])
-        ref_tokens = ref['inter'][:, self.backbone.num_prefix:]
-        return self.css_head.loss(queries, ref_tokens, grid, targets)
+        return dict(
+            queries=dict(inst=student['g1_inter'],
+                         roi=student['last_local_inter']),
+            ref_tokens=ref['inter'][:, self.backbone.num_prefix:],
+            grid=grid, targets=targets)
+
+    def css_loss(self, composite: Tensor, student: Dict[str, object],
+                 data_samples: List[DataSample]) -> Dict[str, Tensor]:
+        """Cross-scale search of both queries in the teacher's composite."""
+        css = self.css_inputs(composite, student, data_samples)
+        return self.css_head.loss(css['queries'], css['ref_tokens'],
+                                  css['grid'], css['targets'])
 
 
 def split_maps(maps: Tuple[Tensor, Tensor], chunks: int
