@@ -1,0 +1,93 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Packing SAIP's views, composite and masks for the model."""
+from typing import Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmpretrain.datasets.transforms import PackInputs
+from mmpretrain.structures import DataSample
+
+from saip_mm.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class PackSAIPInputs(BaseTransform):
+    """Pack views into a list of CHW uint8 tensors and masks into DataSample.
+
+    ``inputs`` is the concatenation of ``input_keys`` in order, by default
+    ``[g1, g2, l1, ..., lN, composite]``. Every index of that list has a
+    fixed shape, so ``default_collate`` stacks each index across the batch
+    and mmpretrain's ``SelfSupDataPreprocessor`` (``to_rgb=False``: the
+    images are already RGB) returns one ``B x 3 x H x W`` float tensor per
+    view: the batch-by-resolution contract.
+
+    Masks and other per-sample arrays become tensor fields of the
+    ``DataSample`` (stack them in the model, as mmpretrain's BEiT does with
+    ``mask``); ``default_collate`` keeps data samples as a list.
+
+    **Required Keys:** ``input_keys``, ``mask_keys``, and any present
+    ``algorithm_keys`` / ``meta_keys``.
+
+    **Added Keys:**
+
+    - inputs (List[torch.Tensor]): ``3 x H x W`` uint8 tensors.
+    - data_samples (DataSample): with the mask fields (uint8 tensors),
+      algorithm fields (tensors) and meta fields.
+
+    Args:
+        input_keys (Sequence[str]): Keys holding an image or a list of images,
+            concatenated in this order. Defaults to ``('img', 'composite')``.
+        mask_keys (Sequence[str]): Keys of masks, packed as uint8 tensors.
+            Defaults to ``('inst_mask', 'roi_mask')``.
+        algorithm_keys (Sequence[str]): Other array keys packed as tensors
+            when present. Defaults to ``('paste_boxes', 'view_boxes',
+            'view_flips')``.
+        meta_keys (Sequence[str]): Keys stored as meta information when
+            present. Defaults to ``('sample_idx', 'img_path', 'ori_shape')``.
+    """
+
+    def __init__(self,
+                 input_keys: Sequence[str] = ('img', 'composite'),
+                 mask_keys: Sequence[str] = ('inst_mask', 'roi_mask'),
+                 algorithm_keys: Sequence[str] = ('paste_boxes', 'view_boxes',
+                                                  'view_flips'),
+                 meta_keys: Sequence[str] = ('sample_idx', 'img_path',
+                                             'ori_shape')) -> None:
+        self.input_keys = tuple(input_keys)
+        self.mask_keys = tuple(mask_keys)
+        self.algorithm_keys = tuple(algorithm_keys)
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results: dict) -> dict:
+        """Pack ``results`` into ``inputs`` and ``data_samples``.
+
+        Args:
+            results (dict): The pipeline result dict.
+
+        Returns:
+            dict: ``dict(inputs=[...], data_samples=DataSample)``.
+        """
+        inputs = []
+        for key in self.input_keys:
+            images = results[key]
+            images = images if isinstance(images, list) else [images]
+            inputs.extend(PackInputs.format_input(images))
+        data_sample = DataSample()
+        for key in self.mask_keys:
+            mask = torch.from_numpy(np.asarray(results[key], dtype=np.uint8))
+            data_sample.set_field(mask, key, dtype=torch.Tensor)
+        for key in self.algorithm_keys:
+            if key in results:
+                data_sample.set_field(
+                    torch.from_numpy(np.asarray(results[key])), key)
+        data_sample.set_metainfo(
+            {key: results[key]
+             for key in self.meta_keys if key in results})
+        return dict(inputs=inputs, data_samples=data_sample)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(input_keys={self.input_keys}, '
+                f'mask_keys={self.mask_keys}, '
+                f'algorithm_keys={self.algorithm_keys}, '
+                f'meta_keys={self.meta_keys})')
