@@ -11,6 +11,12 @@ REQ=$ROOT/requirements
 C=(-c "$REQ/constraints.txt")
 t0=$SECONDS; stamp() { echo "[setup_env] $1 (${SECONDS}s)"; }
 mkdir -p "$WHEELHOUSE"
+# One setup at a time per venv (make demo / make test / several shells):
+# concurrent pip runs in one venv, or two mmcv builds, corrupt each other.
+if command -v flock >/dev/null; then
+    exec 9>"$WHEELHOUSE/.setup_env.lock"
+    flock 9
+fi
 
 [ -x "$VENV/bin/python" ] || python3.11 -m venv "$VENV"
 PY="$VENV/bin/python"

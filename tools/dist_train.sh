@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Distributed training with torchrun, one process per GPU (CPU + gloo when
+# there is no CUDA).
+# usage: [NNODES=1 NODE_RANK=0 PORT=29500 MASTER_ADDR=127.0.0.1] \
+#        bash tools/dist_train.sh CONFIG GPUS [train.py args]
+set -euo pipefail
+source "$(dirname "$0")/launchers.sh"
+run_torchrun train.py "$2" "$1" "${@:3}"
