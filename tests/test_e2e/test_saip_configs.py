@@ -10,8 +10,21 @@ REPO = Path(__file__).resolve().parents[2]
 ABLATIONS = sorted((REPO / 'configs/saip/ablations').glob('*.py'))
 
 
-def tiny_run(config: Path, work_dir: Path, data_root: Path, iters: int = 2):
+def shrink_heads(model: dict) -> None:
+    """Narrow the enabled heads: the ablations test wiring, not capacity."""
+    if model.get('csm_head'):
+        model.csm_head.update(hidden_channels=256, out_channels=1024)
+    if model.get('csr_head'):
+        model.csr_head.update(embed_dims=128, depth=2)
+    if model.get('css_head'):
+        model.css_head.update(embed_dims=128, num_query_blocks=1)
+
+
+def tiny_run(config: Path, work_dir: Path, data_root: Path, iters: int = 2,
+             narrow: bool = False):
     cfg = Config.fromfile(str(config))
+    if narrow:
+        shrink_heads(cfg.model)
     cfg.work_dir = str(work_dir)
     cfg.optim_wrapper.type = 'OptimWrapper'
     cfg.train_dataloader.update(batch_size=2, num_workers=0,
@@ -35,7 +48,8 @@ def tiny_run(config: Path, work_dir: Path, data_root: Path, iters: int = 2):
 
 @pytest.mark.parametrize('config', ABLATIONS, ids=lambda p: p.stem)
 def test_ablation_trains(config, tmp_path, shared_data):
-    runner = tiny_run(config, tmp_path, shared_data / 'persons')
+    runner = tiny_run(config, tmp_path, shared_data / 'persons',
+                      narrow=True)
     enabled = config.stem.split('_')[-1].split('-')
     hub = runner.message_hub
     logged = {k.split('/')[-1] for k in hub.log_scalars
