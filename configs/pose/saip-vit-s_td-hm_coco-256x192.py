@@ -1,8 +1,7 @@
-"""SAIP ViT-S, top-down heatmap pose on COCO keypoints at 256x192.
-
-The ViT-T recipe (``saip-vit-t_td-hm_coco-256x192.py``) with the small
-backbone; the layer decay of 0.8 is ViTPose-S's.
-"""
+# SAIP ViT-S, top-down heatmap pose on COCO keypoints at 256x192.
+#
+# The ViT-T recipe (``saip-vit-t_td-hm_coco-256x192.py``) with the small
+# backbone; the layer decay of 0.8 is ViTPose-S's.
 _base_ = ['./saip-vit-t_td-hm_coco-256x192.py']
 
 checkpoint = 'checkpoints/saip_vit-s_backbone.pth'

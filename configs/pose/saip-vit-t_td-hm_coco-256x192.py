@@ -1,10 +1,9 @@
-"""SAIP ViT-T, top-down heatmap pose on COCO keypoints at 256x192.
-
-mmpose's ViTPose recipe (classic decoder: two deconvolutions, UDP heatmaps,
-AdamW with layer-wise lr decay, 210 epochs) with the backbone swapped for a
-SAIP-pretrained ``saip_mm.SAIPViT``. Data follow mmpose's COCO layout under
-``data/coco/`` (person detections for val included).
-"""
+# SAIP ViT-T, top-down heatmap pose on COCO keypoints at 256x192.
+#
+# mmpose's ViTPose recipe (classic decoder: two deconvolutions, UDP heatmaps,
+# AdamW with layer-wise lr decay, 210 epochs) with the backbone swapped for a
+# SAIP-pretrained ``saip_mm.SAIPViT``. Data follow mmpose's COCO layout under
+# ``data/coco/`` (person detections for val included).
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
           'td-hm_ViTPose-small_8xb64-210e_coco-256x192.py']
 
