@@ -4,6 +4,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
+from mmengine.model.weight_init import update_init_info
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor, nn
 
@@ -246,9 +247,11 @@ class SAIPViT(BaseModule):
             raise KeyError(
                 f'{checkpoint} does not fit {type(self).__name__}: missing '
                 f'keys {missing}; unexpected keys {unexpected}')
-        print_log(f'loaded backbone weights from {checkpoint} '
-                  f'(prefix {prefix!r}, grid {self.grid_size})',
-                  logger='current')
+        message = (f'loaded backbone weights from {checkpoint} '
+                   f'(prefix {prefix!r}, grid {self.grid_size})')
+        if hasattr(self, '_params_init_info'):  # set by the top-level init
+            update_init_info(self, init_info=message)
+        print_log(message, logger='current')
 
     def _adapt_state_dict(self, module: nn.Module, state_dict: dict,
                           prefix: str, *args) -> None:
