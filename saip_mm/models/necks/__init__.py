@@ -1,0 +1,4 @@
+"""Necks for downstream use of plain ViTs."""
+from .simple_feature_pyramid import SimpleFeaturePyramid
+
+__all__ = ['SimpleFeaturePyramid']
