@@ -1,7 +1,10 @@
 """Datasets and transforms."""
 from . import transforms  # noqa: F401
-from .attribute_datasets import (MarketAttributeDataset, PA100KDataset,
-                                 PETADataset)
+from .attribute_datasets import (
+                                 MarketAttributeDataset,
+                                 PA100KDataset,
+                                 PETADataset,
+)
 from .demo_data import DemoPersonDataset, demo_image_paths
 from .image_io import BadImageError, imfrombytes_rgb, imread_rgb
 from .person_image_dataset import PersonImageDataset
