@@ -1,10 +1,7 @@
 """Human parsing through mmseg with a SAIP backbone: configs and e2e on
 LIP, CIHP and CCP samples."""
 import json
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,17 +21,6 @@ SIZE = '(128,128)'
 CCP_IDS = ('0002', '0003', '0004', '0005')
 
 
-def run_tool(script: str, *args) -> str:
-    """Run ``tools/<script>``; one OpenMP thread, as the e2e suite shares
-    two cores."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    out = subprocess.run([sys.executable, f'tools/{script}', *map(str, args)],
-                         cwd=REPO, env=env, text=True, timeout=600,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert out.returncode == 0, out.stdout[-4000:]
-    return out.stdout
-
-
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)
 def test_config_builds(config):
     from mmseg.registry import DATASETS, MODELS
@@ -52,18 +38,6 @@ def test_config_builds(config):
     assert logits.shape == (1, len(classes), 128, 128)
 
 
-@pytest.fixture(scope='module')
-def saip_checkpoint(tmp_path_factory) -> Path:
-    """A backbone checkpoint as the pretraining converter writes it: no key
-    prefix, ``arch_meta`` included, a 16x8 grid (256x128 pretraining)."""
-    backbone = SAIPViT('tiny', img_size=(256, 128), inter_index=6)
-    backbone.init_weights()
-    path = tmp_path_factory.mktemp('saip') / 'saip_vit-t_backbone.pth'
-    torch.save({'state_dict': backbone.state_dict(), 'meta': backbone.meta},
-               path)
-    return path
-
-
 def lip_layout(root: Path, train: str, val: str) -> dict:
     """Datasets in LIP's ``<split>_images`` / ``<split>_segmentations``."""
     return dict(
@@ -74,9 +48,9 @@ def lip_layout(root: Path, train: str, val: str) -> dict:
                  seg_map_path=f'{val}_segmentations'))
 
 
-def ccp_layout(shared_data: Path, out_dir: Path) -> dict:
+def ccp_layout(shared_data: Path, out_dir: Path, run_tool) -> dict:
     """CCP label maps converted into ``out_dir``, photos left in place."""
-    run_tool('dataset_converters/ccp_to_mmseg.py',
+    run_tool('tools/dataset_converters/ccp_to_mmseg.py',
              shared_data / 'parsing_ccp', '--out-dir', out_dir,
              '--val-ratio', '0.5', '--ids', *CCP_IDS)
     prefix = dict(img_path=shared_data / 'parsing_ccp' / 'photos',
@@ -127,16 +101,18 @@ def miou(samples: list, num_classes: int) -> float:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize('dataset', ['lip', 'cihp', 'ccp'])
-def test_train_and_test_on_samples(dataset, saip_checkpoint, shared_data,
+def test_train_and_test_on_samples(dataset, saip_checkpoint, run_tool,
+                                   shared_data,
                                    tmp_path):
     layout = dict(
         lip=lambda: lip_layout(shared_data / 'lip_sample', 'train', 'val'),
         cihp=lambda: lip_layout(shared_data / 'cihp_sample', 'val', 'val'),
-        ccp=lambda: ccp_layout(shared_data, tmp_path / 'ccp'))[dataset]()
+        ccp=lambda: ccp_layout(shared_data, tmp_path / 'ccp', run_tool),
+    )[dataset]()
     config = REPO / f'configs/parsing/saip-vit-t_upernet_{dataset}-512x512.py'
     options = sample_options(layout, saip_checkpoint)
     work_dir = tmp_path / 'work'
-    log = run_tool('train.py', config, '--work-dir', work_dir,
+    log = run_tool('tools/train.py', config, '--work-dir', work_dir,
                    '--cfg-options', *options)
     assert 'resampling pos_embed (16, 8) -> (32, 32)' in log
     assert f'loaded backbone weights from {saip_checkpoint}' in log
@@ -144,8 +120,9 @@ def test_train_and_test_on_samples(dataset, saip_checkpoint, shared_data,
     assert 'Iter(train) [3/3]' in log
 
     preds = tmp_path / 'preds.pkl'
-    log = run_tool('test.py', config, work_dir / 'iter_3.pth', '--work-dir',
-                   work_dir, '--out', preds, '--cfg-options', *options)
+    log = run_tool('tools/test.py', config, work_dir / 'iter_3.pth',
+                   '--work-dir', work_dir, '--out', preds, '--cfg-options',
+                   *options)
     metrics = json.loads(log[log.rindex('\n{') + 1:])
     print(dataset, metrics)
     with open(preds, 'rb') as f:

@@ -1,9 +1,6 @@
 """COCO keypoints through mmpose with a SAIP backbone: configs and e2e."""
 import json
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,17 +16,6 @@ COCO_TINY = REPO / 'configs/pose/saip-vit-t_td-hm_coco-256x192.py'
 ANN_FILE = 'annotations/person_keypoints_sample.json'
 
 
-def run_tool(script: str, *args) -> str:
-    """Run ``tools/<script>``; one OpenMP thread, as the e2e suite shares
-    two cores."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    out = subprocess.run([sys.executable, f'tools/{script}', *map(str, args)],
-                         cwd=REPO, env=env, text=True, timeout=600,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert out.returncode == 0, out.stdout[-4000:]
-    return out.stdout
-
-
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)
 def test_config_builds(config):
     from mmpose.registry import MODELS
@@ -41,18 +27,6 @@ def test_config_builds(config):
     with torch.no_grad():
         heatmaps = model.head(model.extract_feat(torch.rand(1, 3, 256, 192)))
     assert heatmaps.shape == (1, 17, 64, 48)
-
-
-@pytest.fixture(scope='module')
-def saip_checkpoint(tmp_path_factory) -> Path:
-    """A backbone checkpoint as the pretraining converter writes it: no key
-    prefix, ``arch_meta`` included, a 16x8 grid (256x128 pretraining)."""
-    backbone = SAIPViT('tiny', img_size=(256, 128), inter_index=6)
-    backbone.init_weights()
-    path = tmp_path_factory.mktemp('saip') / 'saip_vit-t_backbone.pth'
-    torch.save({'state_dict': backbone.state_dict(), 'meta': backbone.meta},
-               path)
-    return path
 
 
 def sample_options(data: Path, checkpoint: Path) -> list:
@@ -75,12 +49,12 @@ def sample_options(data: Path, checkpoint: Path) -> list:
 
 
 @pytest.mark.e2e
-def test_train_and_test_on_coco_sample(saip_checkpoint, shared_data,
+def test_train_and_test_on_coco_sample(saip_checkpoint, run_tool, shared_data,
                                        tmp_path):
     data = shared_data / 'coco_kpt_sample'
     options = sample_options(data, saip_checkpoint)
     work_dir = tmp_path / 'work'
-    log = run_tool('train.py', COCO_TINY, '--work-dir', work_dir,
+    log = run_tool('tools/train.py', COCO_TINY, '--work-dir', work_dir,
                    '--cfg-options', *options)
     assert 'resampling pos_embed (16, 8) -> (16, 12)' in log
     assert f'loaded backbone weights from {saip_checkpoint}' in log
@@ -88,7 +62,7 @@ def test_train_and_test_on_coco_sample(saip_checkpoint, shared_data,
     assert 'Epoch(train) [1][3/3]' in log  # 12 instances at batch 4
 
     preds = tmp_path / 'preds.pkl'
-    log = run_tool('test.py', COCO_TINY, work_dir / 'epoch_1.pth',
+    log = run_tool('tools/test.py', COCO_TINY, work_dir / 'epoch_1.pth',
                    '--work-dir', work_dir, '--out', preds, '--cfg-options',
                    *options)
     metrics = json.loads(log[log.rindex('\n{') + 1:])

@@ -7,40 +7,13 @@ training), then checks that the library's metric was computed over every
 real annotation; the values themselves mean nothing after 3 iterations.
 """
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import mmengine
 import pytest
-import torch
-
-from saip_mm.models.backbones import SAIPViT
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory) -> Path:
-    """A SAIP ViT-Tiny backbone checkpoint (backbone keys, no prefix)."""
-    backbone = SAIPViT('tiny', img_size=(256, 128), inter_index=6)
-    backbone.init_weights()
-    path = tmp_path_factory.mktemp('ckpt') / 'saip_vit-t_backbone.pth'
-    torch.save(dict(state_dict=backbone.state_dict(), meta=backbone.meta),
-               path)
-    return path
-
-
-def run(script: str, *args) -> str:
-    """Run a tool with one OpenMP thread; return its stdout."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    out = subprocess.run([sys.executable, str(REPO / script),
-                          *map(str, args)], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
-    return out.stdout
 
 
 def printed_metrics(stdout: str) -> dict:
@@ -61,27 +34,28 @@ def loader_options(data_root: Path, **dataset) -> list:
     return options
 
 
-def train_and_test(config: str, work_dir: Path, options: list,
+def train_and_test(run_tool, config: str, work_dir: Path, options: list,
                    checkpoint_name: str, *test_args) -> dict:
     """Train without validation, then test the last checkpoint."""
-    run('tools/train.py', config, '--work-dir', work_dir, '--no-validate',
+    run_tool('tools/train.py', config, '--work-dir', work_dir, '--no-validate',
         '--cfg-options', *options)
-    return printed_metrics(run('tools/test.py', config,
+    return printed_metrics(run_tool('tools/test.py', config,
                             work_dir / checkpoint_name, '--work-dir',
                             work_dir, *test_args, '--cfg-options',
                             *options))
 
 
-def test_reid_market1501_mini(shared_data, checkpoint, tmp_path):
+def test_reid_market1501_mini(shared_data, saip_checkpoint, run_tool,
+        tmp_path):
     root = shared_data / 'reid_sample' / 'market1501_mini'
     lists = tmp_path / 'lists'
-    run('tools/dataset_converters/market1501_to_reid.py', root, '--out-dir',
-        lists)
+    run_tool('tools/dataset_converters/market1501_to_reid.py', root,
+             '--out-dir', lists)
     options = loader_options(root) + [
         f'{split}_dataloader.dataset.{role}_ann_file={lists / role}.txt'
         for split in ('val', 'test') for role in ('query', 'gallery')
     ] + [
-        f'model.backbone.init_cfg.checkpoint={checkpoint}',
+        f'model.backbone.init_cfg.checkpoint={saip_checkpoint}',
         'model.head.num_classes=16',
         f'train_dataloader.dataset.ann_file={lists / "train.txt"}',
         'train_dataloader.dataset.triplet_sampler.num_ids=4',
@@ -91,6 +65,7 @@ def test_reid_market1501_mini(shared_data, checkpoint, tmp_path):
         'param_scheduler.1.end=3'
     ]
     metrics = train_and_test(
+        run_tool,
         'configs/reid/saip-vit-t_reid_market1501-256x128.py',
         tmp_path / 'work', options, 'iter_3.pth')
     for key in ('mAP', 'R1', 'R5', 'R10'):
@@ -101,16 +76,18 @@ def test_reid_market1501_mini(shared_data, checkpoint, tmp_path):
     assert metrics['reid/num_gallery'] == 16
 
 
-def test_attributes_market1501_sample(shared_data, checkpoint, tmp_path):
+def test_attributes_market1501_sample(shared_data, saip_checkpoint, run_tool,
+        tmp_path):
     root = shared_data / 'attr_sample' / 'market1501_attr'
     options = loader_options(
         root, ann_file='annotations/attributes.json') + [
-        f'model.backbone.init_cfg.checkpoint={checkpoint}',
+        f'model.backbone.init_cfg.checkpoint={saip_checkpoint}',
         'train_dataloader.batch_size=12',
         'train_dataloader.dataset.indices=24',
         'test_dataloader.batch_size=16', 'train_cfg.max_epochs=1'
     ]
     metrics = train_and_test(
+        run_tool,
         'configs/attributes/saip-vit-t_market1501-attr-256x128.py',
         tmp_path / 'work', options, 'epoch_1.pth')
     for key in ('mA', 'accuracy', 'precision', 'recall', 'f1'):
@@ -132,17 +109,19 @@ DETECTION_OPTIONS = [
 ]
 
 
-def test_detection_coco_person_sample(shared_data, checkpoint, tmp_path):
+def test_detection_coco_person_sample(shared_data, saip_checkpoint, run_tool,
+        tmp_path):
     root = shared_data / 'det_person_sample'
     ann_file = root / 'annotations' / 'instances_person_sample.json'
     options = loader_options(
         root, ann_file=ann_file, **{'data_prefix.img': 'images/'}) + [
-        f'model.backbone.init_cfg.checkpoint={checkpoint}',
+        f'model.backbone.init_cfg.checkpoint={saip_checkpoint}',
         f'val_evaluator.ann_file={ann_file}',
         f'test_evaluator.ann_file={ann_file}', *DETECTION_OPTIONS
     ]
     preds = tmp_path / 'preds.pkl'
     metrics = train_and_test(
+        run_tool,
         'configs/detection/saip-vit-t_faster-rcnn_sfp_coco-person.py',
         tmp_path / 'work', options, 'epoch_1.pth', '--out', preds)
     for key in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75'):
@@ -153,7 +132,8 @@ def test_detection_coco_person_sample(shared_data, checkpoint, tmp_path):
     assert sum(len(s['gt_instances']['bboxes']) for s in samples) == 28
 
 
-def test_detection_crowdhuman_odgt(shared_data, checkpoint, tmp_path):
+def test_detection_crowdhuman_odgt(shared_data, saip_checkpoint, run_tool,
+        tmp_path):
     """CrowdHuman's odgt layout, written from the COCO person sample."""
     src = shared_data / 'det_person_sample'
     coco = json.loads(
@@ -173,12 +153,12 @@ def test_detection_crowdhuman_odgt(shared_data, checkpoint, tmp_path):
     for split in ('train', 'val'):
         (root / f'annotation_{split}.odgt').write_text('\n'.join(lines))
     options = loader_options(root) + [
-        f'model.backbone.init_cfg.checkpoint={checkpoint}',
+        f'model.backbone.init_cfg.checkpoint={saip_checkpoint}',
         f'val_evaluator.ann_file={root / "annotation_val.odgt"}',
         'val_evaluator.num_ji_process=1', *DETECTION_OPTIONS
     ]
     work_dir = tmp_path / 'work'
-    run('tools/train.py',
+    run_tool('tools/train.py',
         'configs/detection/saip-vit-t_faster-rcnn_sfp_crowdhuman.py',
         '--work-dir', work_dir, '--cfg-options', *options)
     scalars = next(work_dir.glob('*/vis_data/scalars.json'))
