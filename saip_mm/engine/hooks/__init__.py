@@ -1,4 +1,5 @@
 """Hooks of SAIP pretraining."""
+from .probe_hook import ReIDProbeHook
 from .teacher_momentum_hook import TeacherMomentumHook
 
-__all__ = ['TeacherMomentumHook']
+__all__ = ['ReIDProbeHook', 'TeacherMomentumHook']

@@ -1,0 +1,40 @@
+"""Command-line arguments shared by ``tools/analysis/probe_*.py``."""
+import argparse
+
+import torch
+
+from saip_mm.models.backbones import SAIPViT
+
+from .features import FEATURE_TYPES, load_probe_backbone
+
+RANDOM_CHECKPOINT = 'none'
+
+
+def add_backbone_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the checkpoint and the feature-extraction options to a parser.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+    """
+    parser.add_argument(
+        'checkpoint', help='SAIP or MAE training checkpoint, or an exported '
+        f'backbone; "{RANDOM_CHECKPOINT}" for random weights')
+    parser.add_argument('--feature', choices=FEATURE_TYPES, default='cls',
+                        help='CLS token or mean patch token')
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--num-workers', type=int, default=0)
+    parser.add_argument('--img-size', type=int, nargs=2, default=(256, 128),
+                        metavar=('H', 'W'))
+    parser.add_argument('--device', default='cuda' if
+                        torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the random weights')
+
+
+def backbone_from_args(args: argparse.Namespace) -> SAIPViT:
+    """The backbone the parsed arguments ask for, on their device."""
+    torch.manual_seed(args.seed)
+    checkpoint = None if args.checkpoint == RANDOM_CHECKPOINT \
+        else args.checkpoint
+    return load_probe_backbone(checkpoint, tuple(args.img_size)).to(
+        args.device)
