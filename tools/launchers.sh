@@ -36,6 +36,8 @@ run_torchrun() {
 run_srun() {
     local script=$1 partition=$2 job_name=$3
     shift 3
+    # mmengine's slurm launcher reads MASTER_PORT; honour PORT as dist_* do
+    export MASTER_PORT="${MASTER_PORT:-${PORT:-29500}}"
     set -x
     # SRUN_ARGS is split on purpose: it holds several srun options.
     # shellcheck disable=SC2086

@@ -32,9 +32,15 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=1),
-    checkpoint=dict(type='CheckpointHook', interval=max_iters,
+    checkpoint=dict(type='saip_mm.AtomicCheckpointHook', interval=max_iters,
                     by_epoch=False))
-custom_hooks = [dict(type='saip_mm.TeacherMomentumHook', start=0.996,
-                     end=1.0)]
+custom_hooks = [
+    dict(type='saip_mm.TeacherMomentumHook', start=0.996, end=1.0),
+    # every iteration seeded from (seed, iteration): --resume repeats the
+    # uninterrupted run exactly
+    dict(type='saip_mm.IterationSeedHook'),
+    # a NaN/Inf loss term stops the run before it reaches the teacher
+    dict(type='saip_mm.NonFiniteLossHook', action='raise'),
+]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 log_processor = dict(by_epoch=False, window_size=1)

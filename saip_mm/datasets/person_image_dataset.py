@@ -120,10 +120,16 @@ class PersonImageDataset(CustomDataset):
         if self._fully_initialized:
             return
         super().full_init()
-        for transform in getattr(self.pipeline, 'transforms', []):
+        self.bind_transforms(getattr(self.pipeline, 'transforms', []))
+
+    def bind_transforms(self, transforms: Sequence) -> None:
+        """Hand this dataset to every transform with ``bind_dataset``,
+        including those nested in wrappers (``RandomApply``, ...)."""
+        for transform in transforms:
             bind = getattr(transform, 'bind_dataset', None)
             if callable(bind):
                 bind(self)
+            self.bind_transforms(getattr(transform, 'transforms', []))
 
     def prepare_data(self, idx: int) -> Optional[dict]:
         """Run the pipeline; on a bad image, raise or return None to skip.

@@ -18,11 +18,11 @@ Full pickle loading stays possible for trusted files through torch's own
 switch ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``. The ``http(s)://`` and other
 schemes are left to mmengine.
 """
+import io
 import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
@@ -175,28 +175,45 @@ def register_safe_checkpoint_loader() -> None:
         prefixes='', loader=load_from_local_safe, force=True)
 
 
-def save_checkpoint_atomic(checkpoint: Any, filename: str) -> None:
-    """``torch.save`` that never leaves a truncated file behind.
+TMP_SUFFIX = '.saip-tmp'
 
-    The checkpoint is written to a temporary file in the same directory and
-    moved into place with :func:`os.replace`, so a crash (or a kill) while
-    saving leaves either the old file or the complete new one.
+
+def write_atomic(data: bytes, filepath: Union[str, 'os.PathLike']) -> None:
+    """Write ``data`` to ``filepath`` so that it is never seen half-written.
+
+    The bytes go to ``filepath + TMP_SUFFIX`` in the same directory (a
+    rename is atomic only within one file system), are flushed to disk, and
+    the file is renamed over ``filepath``. A kill before the rename leaves
+    the old file untouched; after it, the new file is complete.
 
     Args:
-        checkpoint: Object to save.
-        filename (str): Destination path.
+        data (bytes): Content of the file.
+        filepath (str | PathLike): Destination.
     """
-    directory = osp.dirname(osp.abspath(filename))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=directory, prefix=osp.basename(filename) + '.', suffix='.tmp')
+    filepath = str(filepath)
+    os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
+    tmp = filepath + TMP_SUFFIX
     try:
-        with os.fdopen(fd, 'wb') as file:
-            torch.save(checkpoint, file)
+        with open(tmp, 'wb') as file:
+            file.write(data)
             file.flush()
+            # without fsync, a crash of the machine right after the rename
+            # can leave the new name pointing at an empty file
             os.fsync(file.fileno())
-        os.replace(tmp, filename)
+        os.replace(tmp, filepath)
     except BaseException:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def save_checkpoint_atomic(checkpoint: Any, filename: str) -> None:
+    """``torch.save`` that never leaves a truncated file behind.
+
+    Args:
+        checkpoint: Object to save.
+        filename (str): Destination path (see :func:`write_atomic`).
+    """
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    write_atomic(buffer.getvalue(), filename)

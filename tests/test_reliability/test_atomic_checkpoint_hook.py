@@ -7,9 +7,8 @@ import signal
 import pytest
 from mmengine.fileio.backends import local_backend
 
-from saip_mm.engine.hooks import atomic_checkpoint_hook
-from saip_mm.engine.hooks.atomic_checkpoint_hook import TMP_SUFFIX
-from saip_mm.utils import load_from_local_safe
+from saip_mm.utils import checkpoint_loader, load_from_local_safe
+from saip_mm.utils.checkpoint_loader import TMP_SUFFIX
 
 SAVE_EVERY_ITER = """
 default_hooks = dict(checkpoint=dict(
@@ -50,7 +49,7 @@ def die_while_writing(monkeypatch, name: str) -> None:
             return HalfWriter(handle)
         return handle
 
-    for module in (local_backend, atomic_checkpoint_hook):
+    for module in (local_backend, checkpoint_loader):
         monkeypatch.setattr(module, 'open', open_, raising=False)
 
 
@@ -112,7 +111,7 @@ def test_sigkill_between_write_and_rename_leaves_the_old_file(tmp_path):
     pid = os.fork()
     if pid == 0:  # child: die by SIGKILL with the new bytes on disk
         os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
-        atomic_checkpoint_hook.write_atomic(b'new', target)
+        checkpoint_loader.write_atomic(b'new', target)
         os._exit(0)  # not reached
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status)

@@ -33,4 +33,9 @@ auto_scale_lr = dict(enable=True, base_batch_size=256 // accumulative_counts)
 custom_hooks = [
     dict(type='saip_mm.TeacherMomentumHook', start=0.996, end=1.0,
          mode='intended'),
+    # every iteration seeded from (seed, iteration): --resume repeats the
+    # uninterrupted run exactly
+    dict(type='saip_mm.IterationSeedHook'),
+    # a NaN/Inf loss term stops the run before it reaches the teacher
+    dict(type='saip_mm.NonFiniteLossHook', action='raise'),
 ]

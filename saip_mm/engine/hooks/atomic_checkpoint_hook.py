@@ -1,6 +1,5 @@
 """Checkpoints that a kill at any moment of saving cannot corrupt."""
 import logging
-import os
 import os.path as osp
 from pathlib import Path
 from typing import Optional, Union
@@ -11,38 +10,9 @@ from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
 from saip_mm.registry import HOOKS
+from saip_mm.utils.checkpoint_loader import TMP_SUFFIX, write_atomic
 
 ATOMIC_BACKEND = 'saip_mm.atomic_local'
-TMP_SUFFIX = '.saip-tmp'
-
-
-def write_atomic(data: bytes, filepath: Union[str, Path]) -> None:
-    """Write ``data`` to ``filepath`` so that it is never seen half-written.
-
-    The bytes go to ``filepath + TMP_SUFFIX`` in the same directory (a
-    rename is atomic only within one file system), are flushed to disk, and
-    the file is renamed over ``filepath``. A kill before the rename leaves
-    the old file untouched; after it, the new file is complete.
-
-    Args:
-        data (bytes): Content of the file.
-        filepath (str | Path): Destination.
-    """
-    filepath = str(filepath)
-    os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
-    tmp = filepath + TMP_SUFFIX
-    try:
-        with open(tmp, 'wb') as file:
-            file.write(data)
-            file.flush()
-            # without fsync, a crash of the machine right after the rename
-            # can leave the new name pointing at an empty file
-            os.fsync(file.fileno())
-        os.replace(tmp, filepath)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 @register_backend(ATOMIC_BACKEND)

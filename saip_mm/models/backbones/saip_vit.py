@@ -161,7 +161,7 @@ class SAIPViT(BaseModule):
         if not required <= set(arch):
             raise ValueError(f'custom arch needs keys {sorted(required)}, '
                              f'got {sorted(arch)}')
-        return dict(mlp_ratio=4., **arch)
+        return {'mlp_ratio': 4., **arch}
 
     @staticmethod
     def normalise_indices(indices: Union[int, Sequence[int]],
@@ -239,7 +239,12 @@ class SAIPViT(BaseModule):
             if not state:
                 raise KeyError(f'{checkpoint}: no key starts with prefix '
                                f'{prefix!r}')
-        incompatible = self.load_state_dict(state, strict=False)
+        try:
+            incompatible = self.load_state_dict(state, strict=False)
+        except (RuntimeError, ValueError) as err:
+            raise type(err)(
+                f'{checkpoint} does not fit {type(self).__name__}: {err}'
+            ) from err
         missing = [k for k in incompatible.missing_keys if k != 'arch_meta']
         unexpected = [k for k in incompatible.unexpected_keys
                       if not k.startswith(OPTIONAL_KEYS)]
