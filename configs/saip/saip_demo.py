@@ -8,7 +8,9 @@ _base_ = [
 ]
 train_dataloader = dict(
     batch_size=4,
-    num_workers=2,
+    # in-process loading: on a 2-core machine workers only compete with the
+    # model for the cores (the pipeline makes ~280 samples/s per process)
+    num_workers=0,
     persistent_workers=False,
     pin_memory=False,
     dataset=dict(
