@@ -1,4 +1,6 @@
 """Every SAIP config trains a couple of iterations in-process."""
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ def shrink_heads(model: dict) -> None:
 
 
 def tiny_run(config: Path, work_dir: Path, data_root: Path, iters: int = 2,
-             narrow: bool = False):
+             narrow: bool = False, save: bool = False):
     cfg = Config.fromfile(str(config))
     if narrow:
         shrink_heads(cfg.model)
@@ -40,7 +42,10 @@ def tiny_run(config: Path, work_dir: Path, data_root: Path, iters: int = 2,
     else:
         cfg.train_cfg.max_iters = iters
     cfg.default_hooks.logger.interval = 1
-    cfg.default_hooks.checkpoint = None
+    if save:
+        cfg.default_hooks.checkpoint.update(interval=iters, by_epoch=False)
+    else:
+        cfg.default_hooks.checkpoint = None
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner
@@ -60,7 +65,16 @@ def test_ablation_trains(config, tmp_path, shared_data):
             hub.get_scalar(f'train/{key}').current()))
 
 
-def test_demo_config_runs_without_data(tmp_path):
-    runner = tiny_run(REPO / 'configs/saip/saip_demo.py', tmp_path, None)
+def test_demo_config_runs_without_data_and_visualises(tmp_path):
+    demo = REPO / 'configs/saip/saip_demo.py'
+    runner = tiny_run(demo, tmp_path, None, save=True)
     assert runner.iter == 2
     assert 'train/loss_css_roi' in runner.message_hub.log_scalars
+    png = tmp_path / 'sample.png'
+    out = subprocess.run(
+        [sys.executable, 'tools/analysis/visualize_saip.py', str(demo),
+         str(tmp_path / 'iter_2.pth'), '--out', str(png)], cwd=REPO,
+        capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert png.stat().st_size > 20_000
