@@ -5,12 +5,30 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
-from torch import Tensor
+from torch import Tensor, nn
+from torch.profiler import record_function
 
 from saip_mm.models.utils import CrossScaleMaskGenerator
 from saip_mm.registry import MODELS
 
 from .teacher import EMATeacher
+
+# Work-saving paths that leave every loss and gradient unchanged (up to
+# float summation order). Each can be switched off, to measure it
+# (tools/analysis/benchmark_pretrain.py --naive) and to test that claim.
+SPEEDUPS = dict(
+    # F.scaled_dot_product_attention in every attention of the student,
+    # the teacher and the decoders, except where a loss needs the maps
+    fused_attention=True,
+    # one forward per resolution instead of one per view, and one CSM head
+    # call (one normalisation of its 65536-row last layer) for all views
+    batch_views=True,
+    # the CSS mask features of the composite computed once for both queries
+    shared_css_features=True,
+    # the teacher mirrors (and averages) only the backbone and the CSM head,
+    # and encodes the composite only up to the block CSS reads
+    minimal_teacher=True,
+)
 
 
 def head_enabled(cfg: Optional[dict]) -> bool:
@@ -47,6 +65,8 @@ class SAIP(BaseSelfSupervisor):
             the reference uses ``'nearest'``. Defaults to 'nearest'.
         csr_mask (dict): :class:`CrossScaleMaskGenerator` arguments.
             Defaults to ``dict(mask_ratio=0.75, mode='consistent')``.
+        speedups (dict, optional): Overrides of :data:`SPEEDUPS` by name;
+            all on by default.
         data_preprocessor (dict, optional): Defaults to
             ``mmpretrain.SelfSupDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
@@ -63,6 +83,7 @@ class SAIP(BaseSelfSupervisor):
                  ref_scale: float = 0.5,
                  rescale_mode: str = 'nearest',
                  csr_mask: Optional[dict] = None,
+                 speedups: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(backbone=backbone,
@@ -87,7 +108,15 @@ class SAIP(BaseSelfSupervisor):
             anchor_grid=self.backbone.grid_size,
             **(csr_mask or dict(mask_ratio=0.75, mode='consistent')))
         self.inter_depth = self.backbone.inter_index + 1
+        unknown = set(speedups or {}) - set(SPEEDUPS)
+        if unknown:
+            raise ValueError(f'unknown speedups {sorted(unknown)}; choose '
+                             f'from {sorted(SPEEDUPS)}')
+        self.speedups = {**SPEEDUPS, **(speedups or {})}
         self.teacher = EMATeacher(self.teacher_sources())
+        for module in self.modules():
+            if hasattr(module, 'fused_attn'):
+                module.fused_attn = self.speedups['fused_attention']
 
     @property
     def with_csm(self) -> bool:
@@ -105,8 +134,12 @@ class SAIP(BaseSelfSupervisor):
     def with_attn_loss(self) -> bool:
         return self.with_csm and self.csm_head.att_loss_module is not None
 
-    def teacher_sources(self) -> Dict[str, torch.nn.Module]:
+    def teacher_sources(self) -> Dict[str, nn.Module]:
         """Student modules the teacher mirrors (no unused decoders)."""
+        if not self.speedups['minimal_teacher']:
+            return {name: getattr(self, name) for name in (
+                'backbone', 'csm_head', 'csr_head', 'css_head')
+                if hasattr(self, name)}
         sources = dict(backbone=self.backbone)
         if self.with_csm:
             sources['csm_head'] = self.csm_head
@@ -160,50 +193,81 @@ class SAIP(BaseSelfSupervisor):
                         s2: float) -> Dict[str, object]:
         """Student encodings the enabled objectives need.
 
-        Views of the same resolution run as one batch. With CSM off, only
-        the block-7 tokens of g1 (and of the last local view for CSS) are
-        computed.
+        With CSM off, only the block-7 tokens of g1 (and of the last local
+        view for CSS) are computed.
+
+        Returns:
+            dict: ``g1_inter`` and ``last_local_inter`` (block-7 tokens);
+            with CSM, ``cls`` (final CLS per view: g1, g2, the other locals,
+            the last local, r) and ``global_attn`` (maps of g1 and g2).
         """
-        B = g1.shape[0]
-        out: Dict[str, object] = {}
-        depth = None if self.with_csm else self.inter_depth
-        if self.with_csm:
-            glob = self.backbone.forward_saip(
-                torch.cat([g1, g2]), return_attn=self.with_attn_loss)
-            out['global_cls'] = glob['final'][:, 0]
-            out['global_attn'] = glob['attn']
-            out['g1_inter'] = glob['inter'][:B]
-            cls = [self.backbone.forward_saip(torch.cat(other_locals))
-                   ['final'][:, 0]] if other_locals else []
-            last = self.backbone.forward_saip(last_local)
-            ref = self.backbone.forward_saip(
-                self.rescale(self.rescale(g1, self.ref_scale), s2))
-            out['local_cls'] = torch.cat(
-                cls + [last['final'][:, 0], ref['final'][:, 0]])
-        else:
-            out['g1_inter'] = self.backbone.forward_saip(
-                g1, num_blocks=depth)['inter']
-            last = self.backbone.forward_saip(
-                last_local, num_blocks=depth) if self.with_css else None
-        out['last_local_inter'] = last['inter'] if last else None
+        with record_function('saip:student'):
+            out: Dict[str, object] = {}
+            if self.with_csm:
+                ref = self.rescale(self.rescale(g1, self.ref_scale), s2)
+                glob = self.encode_views(self.backbone, [g1, g2],
+                                         return_attn=self.with_attn_loss)
+                local = self.encode_views(self.backbone,
+                                          [*other_locals, last_local, ref])
+                out['cls'] = [o['final'][:, 0] for o in glob + local]
+                out['global_attn'] = [o['attn'] for o in glob]
+                first, last = glob[0], local[-2]
+            else:
+                views = [g1, last_local] if self.with_css else [g1]
+                enc = self.encode_views(self.backbone, views,
+                                        num_blocks=self.inter_depth)
+                first, last = enc[0], enc[1] if self.with_css else None
+            out['g1_inter'] = first['inter']
+            out['last_local_inter'] = last['inter'] if last else None
         return out
+
+    def encode_views(self, encoder: nn.Module, views: List[Tensor],
+                     num_blocks: Optional[int] = None,
+                     return_attn: bool = False) -> List[Dict[str, object]]:
+        """``encoder.forward_saip`` of every view, in view order.
+
+        With ``batch_views``, the views of one resolution run as one batch.
+        """
+        groups: Dict[object, List[int]] = {}
+        for i, view in enumerate(views):
+            key = (tuple(view.shape[-2:])
+                   if self.speedups['batch_views'] else i)
+            groups.setdefault(key, []).append(i)
+        outs: List[Dict[str, object]] = [{} for _ in views]
+        for ids in groups.values():
+            batch = (views[ids[0]] if len(ids) == 1 else
+                     torch.cat([views[i] for i in ids]))
+            out = encoder.forward_saip(batch, num_blocks=num_blocks,
+                                       return_attn=return_attn)
+            for j, i in enumerate(ids):
+                outs[i] = {k: chunk_of(v, j, len(ids))
+                           for k, v in out.items()}
+        return outs
+
+    def apply_per_view(self, module: nn.Module,
+                       inputs: List[Tensor]) -> List[Tensor]:
+        """``module`` on every view: one call for all with ``batch_views``."""
+        if not self.speedups['batch_views']:
+            return [module(x) for x in inputs]
+        sizes = [x.shape[0] for x in inputs]
+        return list(module(torch.cat(inputs)).split(sizes))
 
     def csm_loss(self, g1: Tensor, g2: Tensor,
                  student: Dict[str, object]) -> Dict[str, Tensor]:
         """Cross-scale matching: DINO over 10 student / 2 teacher views."""
-        B = g1.shape[0]
-        with torch.no_grad():
-            t = self.teacher['backbone'].forward_saip(
-                torch.cat([g1, g2]), return_attn=self.with_attn_loss)
-            t_logits = self.teacher['csm_head'](t['final'][:, 0]).chunk(2)
-        s_cls = torch.cat([student['global_cls'], student['local_cls']])
-        s_logits = self.csm_head(s_cls).split(B)
-        s_attn = t_attn = None
-        if self.with_attn_loss:
-            s_attn = split_maps(student['global_attn'], 2)
-            t_attn = split_maps(t['attn'], 2)
-        return self.csm_head.loss(list(s_logits), list(t_logits), s_attn,
-                                  t_attn)
+        with torch.no_grad(), record_function('saip:teacher'):
+            teacher = self.encode_views(self.teacher['backbone'], [g1, g2],
+                                        return_attn=self.with_attn_loss)
+            t_logits = self.apply_per_view(
+                self.teacher['csm_head'],
+                [t['final'][:, 0] for t in teacher])
+        with record_function('saip:csm'):
+            s_logits = self.apply_per_view(self.csm_head, student['cls'])
+            s_attn = t_attn = None
+            if self.with_attn_loss:
+                s_attn = student['global_attn']
+                t_attn = [t['attn'] for t in teacher]
+            return self.csm_head.loss(s_logits, t_logits, s_attn, t_attn)
 
     def csr_forward(self, g2: Tensor, context_cls: Tensor
                     ) -> Tuple[Tensor, Dict[str, Tensor], Tensor]:
@@ -224,15 +288,18 @@ class SAIP(BaseSelfSupervisor):
 
     def csr_loss(self, g2: Tensor, context_cls: Tensor) -> Dict[str, Tensor]:
         """Cross-scale reconstruction: MSE on the masked patches only."""
-        view, mask, pred = self.csr_forward(g2, context_cls)
-        return self.csr_head.loss(pred, view, mask['mask'])
+        with record_function('saip:csr'):
+            view, mask, pred = self.csr_forward(g2, context_cls)
+            return self.csr_head.loss(pred, view, mask['mask'])
 
     def css_inputs(self, composite: Tensor, student: Dict[str, object],
                    data_samples: List[DataSample]) -> Dict[str, object]:
         """Queries, teacher reference tokens and 14x14 targets for CSS."""
-        with torch.no_grad():
-            ref = self.teacher['backbone'].forward_saip(
-                composite, num_blocks=self.inter_depth)
+        depth = (self.inter_depth if self.speedups['minimal_teacher'] else
+                 None)
+        with torch.no_grad(), record_function('saip:teacher'):
+            ref = self.teacher['backbone'].forward_saip(composite,
+                                                        num_blocks=depth)
         grid = ref['grid']
         targets = {
             name: downsample_mask(data_samples, f'{name}_mask', grid,
@@ -249,14 +316,20 @@ class SAIP(BaseSelfSupervisor):
                  data_samples: List[DataSample]) -> Dict[str, Tensor]:
         """Cross-scale search of both queries in the teacher's composite."""
         css = self.css_inputs(composite, student, data_samples)
-        return self.css_head.loss(css['queries'], css['ref_tokens'],
-                                  css['grid'], css['targets'])
+        with record_function('saip:css'):
+            return self.css_head.loss(
+                css['queries'], css['ref_tokens'], css['grid'],
+                css['targets'], self.speedups['shared_css_features'])
 
 
-def split_maps(maps: Tuple[Tensor, Tensor], chunks: int
-               ) -> List[Tuple[Tensor, Tensor]]:
-    """Split batched (qk, vv) attention maps into per-view tuples."""
-    return list(zip(maps[0].chunk(chunks), maps[1].chunk(chunks)))
+def chunk_of(value: object, index: int, chunks: int) -> object:
+    """Chunk ``index`` of ``chunks`` along the batch of a forward output
+    (a tensor, a tuple of attention maps); other values pass through."""
+    if isinstance(value, Tensor):
+        return value.chunk(chunks)[index]
+    if isinstance(value, tuple) and value and isinstance(value[0], Tensor):
+        return tuple(v.chunk(chunks)[index] for v in value)
+    return value
 
 
 def downsample_mask(data_samples: List[DataSample], key: str,

@@ -27,10 +27,14 @@ class MultiheadSelfAttention(nn.Module):
         embed_dims (int): Token width.
         num_heads (int): Number of heads.
         qkv_bias (bool): Bias in the qkv projection. Defaults to True.
+        fused_attn (bool): Use the fused kernel when no map is requested;
+            False always materialises the softmax (the reference's way,
+            kept to measure the difference). A plain attribute, so a model
+            can switch it on every block. Defaults to True.
     """
 
     def __init__(self, embed_dims: int, num_heads: int,
-                 qkv_bias: bool = True) -> None:
+                 qkv_bias: bool = True, fused_attn: bool = True) -> None:
         super().__init__()
         assert embed_dims % num_heads == 0, (
             f'embed_dims {embed_dims} is not divisible by num_heads '
@@ -40,6 +44,7 @@ class MultiheadSelfAttention(nn.Module):
         self.scale = self.head_dims**-0.5
         self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
         self.proj = nn.Linear(embed_dims, embed_dims)
+        self.fused_attn = fused_attn
 
     def forward(self, x: Tensor, return_attn: bool = False
                 ) -> Tuple[Tensor, Optional[AttnMaps]]:
@@ -47,13 +52,15 @@ class MultiheadSelfAttention(nn.Module):
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dims)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         maps = None
-        if return_attn:
-            attn = (q * self.scale @ k.transpose(-2, -1)).softmax(dim=-1)
-            value_rel = (v * self.scale @ v.transpose(-2, -1)).softmax(dim=-1)
-            out = attn @ v
-            maps = (attn, value_rel)
-        else:
+        if self.fused_attn and not return_attn:
             out = F.scaled_dot_product_attention(q, k, v)
+        else:
+            attn = (q * self.scale @ k.transpose(-2, -1)).softmax(dim=-1)
+            out = attn @ v
+            if return_attn:
+                value_rel = (v * self.scale @
+                             v.transpose(-2, -1)).softmax(dim=-1)
+                maps = (attn, value_rel)
         out = out.transpose(1, 2).reshape(B, N, C)
         return self.proj(out), maps
 

@@ -22,21 +22,28 @@ class CrossAttentionBlock(nn.Module):
         num_heads (int): Attention heads.
         mlp_ratio (float): MLP hidden width over ``embed_dims``.
             Defaults to 4.
+        fused_attn (bool): Fused attention kernel; False materialises the
+            softmax (as :class:`MultiheadSelfAttention` does then).
+            Defaults to True.
     """
 
     def __init__(self, embed_dims: int, num_heads: int,
-                 mlp_ratio: float = 4.) -> None:
+                 mlp_ratio: float = 4., fused_attn: bool = True) -> None:
         super().__init__()
         self.ln1 = nn.LayerNorm(embed_dims, eps=1e-6)
         self.attn = nn.MultiheadAttention(
             embed_dims, num_heads, batch_first=True)
         self.ln2 = nn.LayerNorm(embed_dims, eps=1e-6)
         self.ffn = FeedForward(embed_dims, int(embed_dims * mlp_ratio))
+        self.fused_attn = fused_attn
 
     def forward(self, query: Tensor, memory: Tensor) -> Tensor:
         """Attend from ``query`` (B, Q, D) to ``memory`` (B, N, D)."""
+        # nn.MultiheadAttention takes the fused kernel only when no weights
+        # are requested
         attn_out = self.attn(
-            self.ln1(query), memory, memory, need_weights=False)[0]
+            self.ln1(query), memory, memory,
+            need_weights=not self.fused_attn)[0]
         x = query + attn_out
         return x + self.ffn(self.ln2(x))
 
@@ -131,22 +138,24 @@ class CrossScaleSearchHead(BaseModule):
         return torch.einsum('bd,bdhw->bhw', kernel, mask_feats)
 
     def _search(self, queries: Dict[str, Tensor], ref_tokens: Tensor,
-                grid: Tuple[int, int]) -> Dict[str, Tensor]:
+                grid: Tuple[int, int],
+                share_features: bool = True) -> Dict[str, Tensor]:
         B, N, C = ref_tokens.shape
         h, w = grid
         if N != h * w:
             raise ValueError(f'{N} reference tokens do not fill the grid '
                              f'{grid}; pass patch tokens without the CLS')
         ref_map = ref_tokens.transpose(1, 2).reshape(B, C, h, w)
-        mask_feats = self.mask_features(ref_map)
+        shared = self.mask_features(ref_map) if share_features else None
         return {
-            name: self(query, ref_tokens, mask_feats)
+            name: self(query, ref_tokens, shared if share_features else
+                       self.mask_features(ref_map))
             for name, query in queries.items()
         }
 
     def loss(self, queries: Dict[str, Tensor], ref_tokens: Tensor,
-             grid: Tuple[int, int],
-             targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
+             grid: Tuple[int, int], targets: Dict[str, Tensor],
+             share_features: bool = True) -> Dict[str, Tensor]:
         """BCE of every query's mask logits against its paste mask.
 
         Args:
@@ -156,11 +165,14 @@ class CrossScaleSearchHead(BaseModule):
             grid (tuple[int, int]): Reference grid (h, w).
             targets (dict[str, Tensor]): Binary masks (B, h, w) by the same
                 names.
+            share_features (bool): Compute the mask features once for all
+                queries; False recomputes them per query (the reference's
+                way, same values). Defaults to True.
 
         Returns:
             dict[str, Tensor]: ``loss_css_<name>`` per query.
         """
-        logits = self._search(queries, ref_tokens, grid)
+        logits = self._search(queries, ref_tokens, grid, share_features)
         return {
             f'loss_css_{name}': self.loss_weight *
             F.binary_cross_entropy_with_logits(

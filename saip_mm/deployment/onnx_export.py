@@ -1,0 +1,191 @@
+"""ONNX export of SAIP backbones and pose models, parity and CPU latency."""
+import os.path as osp
+import statistics
+import time
+import warnings
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from saip_mm.models.backbones import SAIPViT
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+POSE_CONFIG = osp.join(REPO_ROOT, 'configs', 'pose',
+                       'saip-vit-{}_td-hm_coco-256x192.py')
+
+
+class PoseHeatmapModel(nn.Module):
+    """A top-down pose estimator as an image-to-heatmaps network.
+
+    Runs the estimator's backbone, neck and head without post-processing
+    (``mode='tensor'``), which is what an edge runtime executes; decoding
+    the heatmaps to keypoints stays on the host.
+
+    Args:
+        estimator (nn.Module): An mmpose ``TopdownPoseEstimator``.
+
+    Example:
+        >>> model = PoseHeatmapModel(build_pose_estimator('tiny'))
+        >>> model(torch.rand(1, 3, 256, 192)).shape
+        torch.Size([1, 17, 64, 48])
+    """
+
+    def __init__(self, estimator: nn.Module) -> None:
+        super().__init__()
+        self.estimator = estimator
+
+    def forward(self, images: Tensor) -> Tensor:
+        return self.estimator(images, None, mode='tensor')
+
+
+def build_backbone(arch: Union[str, dict] = 'tiny',
+                   input_size: Tuple[int, int] = (256, 128),
+                   checkpoint: Optional[str] = None) -> nn.Module:
+    """A downstream SAIPViT (feature map output, no CLS-only branches).
+
+    Args:
+        arch (str | dict): ``tiny``, ``small``, ``base`` (or an alias)
+            or a custom arch dict.
+        input_size (tuple[int, int]): (H, W) the graph is exported at.
+        checkpoint (str, optional): Backbone checkpoint; random weights
+            otherwise.
+
+    Returns:
+        nn.Module: The backbone in eval mode; its output is (B, C, h, w).
+    """
+    init_cfg = (dict(type='Pretrained', checkpoint=checkpoint)
+                if checkpoint else None)
+    backbone = SAIPViT(arch, img_size=tuple(input_size), out_type='featmap',
+                       inter_index=None, init_cfg=init_cfg)
+    backbone.init_weights()
+    return backbone.eval()
+
+
+def build_pose_estimator(arch: Union[str, dict] = 'tiny',
+                         config: Optional[str] = None,
+                         checkpoint: Optional[str] = None) -> nn.Module:
+    """The mmpose top-down heatmap model of ``configs/pose`` for ``arch``.
+
+    Uses ``config`` if given, else ``configs/pose/saip-vit-<t|s>_...py``;
+    an arch without its own config (``base``) takes the ViT-T config with
+    the backbone and the head width swapped, i.e. the ViTPose-B layout.
+
+    Args:
+        arch (str | dict): Backbone arch of :class:`SAIPViT`.
+        config (str, optional): An mmpose config with a SAIPViT backbone.
+        checkpoint (str, optional): Full pose checkpoint; random weights
+            otherwise.
+
+    Returns:
+        nn.Module: The estimator in eval mode.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import load_checkpoint
+    from mmpose.registry import MODELS
+
+    embed_dims = SAIPViT.parse_arch(arch)['embed_dims']
+    name = {192: 't', 384: 's', 768: 'b'}.get(embed_dims, 'x')
+    if config is None:
+        config = POSE_CONFIG.format(name)
+        if not osp.isfile(config):
+            config = POSE_CONFIG.format('t')
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.update(arch=arch, init_cfg=None)
+    cfg.model.head.in_channels = embed_dims
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    return model.eval()
+
+
+def export_onnx(model: nn.Module, input_size: Tuple[int, int], path: str,
+                opset: int = 17) -> str:
+    """Export ``model`` for (N, 3, H, W) inputs with a dynamic batch.
+
+    The spatial size is fixed: the position embedding is resampled for it
+    at export time (torch's tracer warns about exactly that; silenced).
+
+    Args:
+        model (nn.Module): Image model in eval mode.
+        input_size (tuple[int, int]): (H, W).
+        path (str): Output file.
+        opset (int): ONNX opset. Defaults to 17.
+
+    Returns:
+        str: ``path``.
+    """
+    dummy = torch.rand(1, 3, *input_size)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        warnings.simplefilter('ignore', DeprecationWarning)
+        # the TorchScript exporter: the dynamo one needs onnxscript
+        torch.onnx.export(
+            model, (dummy, ), path, input_names=['images'],
+            output_names=['output'], opset_version=opset, dynamo=False,
+            dynamic_axes=dict(images={0: 'batch'}, output={0: 'batch'}))
+    return path
+
+
+def ort_session(path: str, threads: int = 0):
+    """An onnxruntime CPU session; ``threads`` 0 lets it use every core."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(path, options,
+                                providers=['CPUExecutionProvider'])
+
+
+def onnx_parity(model: nn.Module, path: str, input_size: Tuple[int, int],
+                batch_size: int = 2, seed: int = 0) -> float:
+    """Max abs difference of onnxruntime vs PyTorch on random images.
+
+    A batch of 2 also checks the dynamic batch axis.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.randn(batch_size, 3, *input_size, generator=generator)
+    with torch.no_grad():
+        expected = model(images)
+    expected = expected[0] if isinstance(expected, tuple) else expected
+    got = ort_session(path).run(None, {'images': images.numpy()})[0]
+    if got.shape != tuple(expected.shape):
+        raise ValueError(f'onnxruntime output {got.shape} != PyTorch '
+                         f'{tuple(expected.shape)}')
+    return float(np.abs(got - expected.numpy()).max())
+
+
+def onnx_latency(path: str, input_size: Tuple[int, int], threads: int,
+                 runs: int = 30, warmup: int = 5) -> float:
+    """Median onnxruntime milliseconds per image at batch 1."""
+    session = ort_session(path, threads)
+    images = np.random.default_rng(0).standard_normal(
+        (1, 3, *input_size)).astype(np.float32)
+    times = []
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        session.run(None, {'images': images})
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def count_gflops(model: nn.Module, input_size: Sequence[int]) -> float:
+    """Forward GFLOPs of one image (FlopCounterMode)."""
+    from torch.utils.flop_counter import FlopCounterMode
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model(torch.rand(1, 3, *input_size))
+    return counter.get_total_flops() / 1e9
+
+
+__all__ = [
+    'PoseHeatmapModel', 'build_backbone', 'build_pose_estimator',
+    'export_onnx', 'onnx_parity', 'onnx_latency', 'count_gflops',
+    'ort_session'
+]
