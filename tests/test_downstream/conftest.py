@@ -5,23 +5,15 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
-
-from saip_mm.models.backbones import SAIPViT
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='session')
-def saip_checkpoint(tmp_path_factory) -> Path:
-    """A backbone checkpoint as the pretraining converter writes it: no key
-    prefix, ``arch_meta`` included, a 16x8 grid (256x128 pretraining)."""
-    backbone = SAIPViT('tiny', img_size=(256, 128), inter_index=6)
-    backbone.init_weights()
-    path = tmp_path_factory.mktemp('saip') / 'saip_vit-t_backbone.pth'
-    torch.save({'state_dict': backbone.state_dict(), 'meta': backbone.meta},
-               path)
-    return path
+def saip_checkpoint(pretrained_backbone) -> Path:
+    """The backbone the pretraining tools produced (16x8 grid at 256x128,
+    no key prefix, ``arch_meta`` included); see ``tests/conftest.py``."""
+    return pretrained_backbone
 
 
 def run_repo_script(script: str, *args) -> str:
