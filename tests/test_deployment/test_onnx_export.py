@@ -24,7 +24,8 @@ def test_backbone_export_matches_pytorch(tmp_path, size):
     model = build_backbone(TINY, size)
     path = export_onnx(model, size, str(tmp_path / 'backbone.onnx'))
     # batch 2 also checks the dynamic batch axis; shapes must agree
-    assert onnx_parity(model, path, size, batch_size=2) <= 1e-4
+    diff, scale = onnx_parity(model, path, size, batch_size=2)
+    assert diff <= 1e-4 and scale > 0.1
     assert onnx_latency(path, size, threads=1, runs=2, warmup=1) > 0
 
 
@@ -33,7 +34,9 @@ def test_pose_model_export_matches_pytorch(tmp_path):
     size = model.estimator.backbone.img_size
     assert size == (256, 192)
     path = export_onnx(model, size, str(tmp_path / 'pose.onnx'))
-    assert onnx_parity(model, path, size, batch_size=1) <= 1e-4
+    diff, scale = onnx_parity(model, path, size, batch_size=1)
+    # a random head's heatmaps are ~1e-5: judge the error by their scale
+    assert diff <= 1e-4 * scale
 
 
 def test_tool_exports_checks_and_prints_a_table(tmp_path, capsys):
@@ -45,8 +48,8 @@ def test_tool_exports_checks_and_prints_a_table(tmp_path, capsys):
                       '32', '--out-dir', str(tmp_path), '--benchmark',
                       '--runs', '2']) == 0
     assert (tmp_path / 'saip_vit-tiny_backbone_64x32.onnx').is_file()
-    # name, 5.5 M parameters, GFLOPs, diff, two latencies
+    # name, 5.5 M parameters, GFLOPs, diff, scale, two latencies
     row = [line for line in capsys.readouterr().out.splitlines()
            if line.startswith('| saip_vit-tiny_backbone_64x32 |')]
     assert len(row) == 1 and row[0].split(' | ')[1] == '5.5'
-    assert len(row[0].split(' | ')) == 6
+    assert len(row[0].split(' | ')) == 7

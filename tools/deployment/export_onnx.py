@@ -79,11 +79,11 @@ def main(argv: Optional[list] = None) -> int:
         path = dep.export_onnx(model, size,
                                osp.join(args.out_dir, f'{name}.onnx'),
                                args.opset)
-        diff = dep.onnx_parity(model, path, size)
+        diff, scale = dep.onnx_parity(model, path, size)
         failed |= diff > args.tolerance
         params = sum(p.numel() for p in model.parameters()) / 1e6
         row = [name, f'{params:.1f}', f'{dep.count_gflops(model, size):.2f}',
-               f'{diff:.1e}']
+               f'{diff:.1e}', f'{scale:.1e}']
         if args.benchmark:
             row += [f'{dep.onnx_latency(path, size, t, args.runs):.1f}'
                     for t in (1, all_threads)]
@@ -92,7 +92,8 @@ def main(argv: Optional[list] = None) -> int:
               f"({'ok' if diff <= args.tolerance else 'FAIL'})",
               flush=True)
 
-    header = ['model', 'params (M)', 'GFLOPs', 'max abs diff']
+    header = ['model', 'params (M)', 'GFLOPs', 'max abs diff',
+              'max abs output']
     if args.benchmark:
         header += ['ms/img 1 thread', f'ms/img {all_threads} threads']
     load = '{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())
