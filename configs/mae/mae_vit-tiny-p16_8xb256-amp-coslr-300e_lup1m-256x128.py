@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 custom_imports = dict(
-    imports=['saip_mm', 'saip_mm.models.mae_rect'],
+    imports=['saip_mm'],
     allow_failed_imports=False)
 
 img_size = (256, 128)

@@ -1,2 +1,11 @@
 """Models: backbones, the SAIP algorithm, heads, losses, necks."""
-from . import algorithms, backbones, heads, losses, necks, utils  # noqa: F401
+# Imported for their registrations.
+from . import (  # noqa: F401
+    algorithms,
+    backbones,
+    heads,
+    losses,
+    mae_rect,
+    necks,
+    utils,
+)
