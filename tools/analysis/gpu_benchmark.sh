@@ -9,7 +9,7 @@
 # GPU machine: bash tools/analysis/gpu_benchmark.sh    (carry .whl)
 # Results go to $OUT (the device tool's folder) or work_dirs/gpu_benchmark.
 set -uo pipefail
-cd "$(git rev-parse --show-toplevel 2>/dev/null || dirname "$0"/../..)"
+cd "$(dirname "$0")/../.." || exit 1
 out=${OUT:-work_dirs/gpu_benchmark}
 mkdir -p "$out"
 if [ -d .whl ]; then
@@ -43,6 +43,7 @@ echo
 echo "GPU table ($(head -2 "$out/gpu.txt" | tail -1), $(date -u +%F))"
 for f in "$out"/vit-*.txt; do
     echo "-- $(basename "$f" .txt)"
-    grep -e '^| \(optimised\|naive\|mae\) ' -e 'speedup' -e 'ratio' "$f" ||
+    grep -e ': batch ' -e '^  [a-z]*: ' -e '^| mode ' \
+        -e '^| \(optimised\|naive\|mae\) ' -e 'speedup: ' -e 'ratio: ' "$f" ||
         echo '(no result: timed out or failed, see the log above)'
 done
