@@ -36,6 +36,7 @@ def pretrained_backbone(tmp_path_factory) -> Path:
     work_dir = tmp_path_factory.mktemp('saip_demo')
     cfg = Config.fromfile(str(REPO_ROOT / 'configs/saip/saip_demo.py'))
     cfg.work_dir = str(work_dir)
+    cfg.experiment_name = 'pretrained_backbone'  # own mmengine logger
     cfg.train_cfg.max_iters = 1
     cfg.train_dataloader.batch_size = 2
     cfg.default_hooks.checkpoint.interval = 1

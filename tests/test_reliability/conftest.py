@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Callable, List
 
@@ -96,6 +97,10 @@ def tiny_runner(tmp_path, tiny_config, monkeypatch) -> Callable[..., Runner]:
         cfg = Config.fromfile(str(tiny_config(
             tmp_path / 'tiny.py', max_iters, extra, num_images)))
         cfg.work_dir = str(tmp_path / 'work_dir')
+        # mmengine shares one logger per experiment name ('tiny_<second>'):
+        # two runners built in the same second would write into the first
+        # one's log file
+        cfg.experiment_name = f'{tmp_path.name}_{uuid.uuid4().hex[:8]}'
         return Runner.from_cfg(cfg)
 
     yield build
