@@ -1,8 +1,9 @@
 """Install saip_mm.
 
-The OpenMMLab stack (torch, mmcv with compiled ops, mmpretrain, mmpose, mmdet,
-mmsegmentation) is not listed in ``install_requires``: a normal resolve pulls in
-chumpy and numpy 2, which break mmpose. ``tools/setup_env.sh`` installs it.
+The OpenMMLab stack (torch, mmcv with compiled ops, mmpretrain, mmpose,
+mmdet, mmsegmentation) is not listed in ``install_requires``: a normal
+resolve pulls in chumpy and numpy 2, which break mmpose.
+``tools/setup_env.sh`` installs it.
 """
 import re
 from pathlib import Path
@@ -11,7 +12,8 @@ from setuptools import find_packages, setup
 
 
 def read_version() -> str:
-    text = Path(__file__).with_name('saip_mm').joinpath('version.py').read_text()
+    version_file = Path(__file__).with_name('saip_mm') / 'version.py'
+    text = version_file.read_text()
     return re.search(r"__version__ = '([^']+)'", text).group(1)
 
 

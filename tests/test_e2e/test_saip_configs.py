@@ -1,4 +1,5 @@
-"""Every SAIP config trains a couple of iterations in-process."""
+"""SAIP configs in-process: the demo, the view contract (every config under
+DDP: test_ddp_configs.py)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -6,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 REPO = Path(__file__).resolve().parents[2]
-ABLATIONS = sorted((REPO / 'configs/saip/ablations').glob('*.py'))
 
 
 def shrink_heads(model: dict) -> None:
@@ -51,18 +52,16 @@ def tiny_run(config: Path, work_dir: Path, data_root: Path, iters: int = 2,
     return runner
 
 
-@pytest.mark.parametrize('config', ABLATIONS, ids=lambda p: p.stem)
-def test_ablation_trains(config, tmp_path, shared_data):
-    runner = tiny_run(config, tmp_path, shared_data / 'persons',
-                      narrow=True)
-    enabled = config.stem.split('_')[-1].split('-')
-    hub = runner.message_hub
-    logged = {k.split('/')[-1] for k in hub.log_scalars
-              if k.startswith('train/loss_')}
-    assert {k.split('_')[1] for k in logged} == set(enabled)
-    for key in logged:
-        assert torch.isfinite(torch.tensor(
-            hub.get_scalar(f'train/{key}').current()))
+def test_view_count_mismatch_stops_the_demo(tmp_path):
+    # the issue's reproduction: 3 local views in the pipeline, 2 in the model
+    cfg = Config.fromfile(str(REPO / 'configs/saip/saip_demo.py'))
+    cfg.merge_from_dict({'model.num_local_views': 2,
+                         'train_dataloader.dataset.pipeline.1.num_local': 3})
+    cfg.work_dir = str(tmp_path)
+    cfg.experiment_name = 'view_mismatch'
+    with pytest.raises(ValueError, match=r'makes 3 local views.*'
+                       r'model.num_local_views=2'):
+        Runner.from_cfg(cfg).train()
 
 
 def test_demo_config_runs_without_data_and_visualises(tmp_path):
@@ -78,3 +77,40 @@ def test_demo_config_runs_without_data_and_visualises(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert png.stat().st_size > 20_000
+
+
+class TeacherCheck(Hook):
+    """Record teacher == student before the first step, then stop."""
+
+    def before_train(self, runner) -> None:
+        model = runner.model
+        student = model.backbone.state_dict()
+        teacher = model.teacher['backbone'].state_dict()
+        self.differing = [k for k, v in teacher.items()
+                          if not torch.equal(v, student[k])]
+        self.num_tensors = len(teacher)
+        head = model.csm_head.state_dict()
+        self.differing += [f'csm_head.{k}' for k, v in
+                           model.teacher['csm_head'].state_dict().items()
+                           if not torch.equal(v, head[k])]
+        runner.train_loop.stop_training = True
+
+
+def test_runner_built_model_starts_its_teacher_as_the_student(
+        tmp_path, shared_data):
+    cfg = Config.fromfile(str(REPO / 'configs/saip/saip_vit-t.py'))
+    cfg.work_dir = str(tmp_path)
+    cfg.experiment_name = 'teacher_start'
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False,
+                                pin_memory=False, batch_size=2)
+    cfg.train_dataloader.dataset.update(
+        data_root=str(shared_data / 'persons'), ann_file='train.txt',
+        indices=4)
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    runner = Runner.from_cfg(cfg)
+    check = TeacherCheck()
+    runner.register_hook(check, 'VERY_HIGH')
+    runner.train()
+    assert runner.iter == 0
+    assert check.num_tensors > 150
+    assert not check.differing, check.differing

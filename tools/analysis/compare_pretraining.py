@@ -139,7 +139,7 @@ def pretrain(method: str, args: argparse.Namespace) -> Dict[str, object]:
         dict: ``iters``, ``train_s`` (wall), ``train_cpu_s`` and
         ``checkpoint`` (backbone-only, ``{'state_dict', 'meta'}``).
     """
-    cfg = budget_config(CONFIGS[method], method, args)
+    cfg = budget_config(getattr(args, f'{method}_config'), method, args)
     runner = Runner.from_cfg(cfg)
     if args.budget_minutes:
         runner.register_hook(
@@ -166,9 +166,11 @@ def probe(checkpoint: Optional[str], args: argparse.Namespace
           ) -> Dict[str, float]:
     """Both probes of one backbone (random init when no checkpoint)."""
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    backbone = load_probe_backbone(checkpoint).to(device)
+    img_size = tuple(args.probe_size)
+    backbone = load_probe_backbone(checkpoint, img_size).to(device)
     common = dict(feature=args.feature, batch_size=args.probe_batch_size,
-                  num_workers=args.num_workers, progress=True)
+                  num_workers=args.num_workers, progress=True,
+                  img_size=img_size)
     reid = reid_probe(backbone, args.reid, **common)
     attributes = attribute_probe(backbone, args.attributes,
                                  methods=args.attr_probes, k=args.knn_k,
@@ -210,6 +212,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='PETA or Market-1501 attribute json')
     parser.add_argument('--methods', nargs='+', choices=METHODS,
                         default=list(METHODS))
+    parser.add_argument('--saip-config', default=CONFIGS['saip'],
+                        help='SAIP pretraining config')
+    parser.add_argument('--mae-config', default=CONFIGS['mae'],
+                        help='MAE pretraining config')
+    parser.add_argument('--probe-size', type=int, nargs=2,
+                        default=(256, 128), metavar=('H', 'W'),
+                        help='probe input size (the pretraining size of a '
+                        'CPU proxy, e.g. 128 64)')
     budget = parser.add_mutually_exclusive_group(required=True)
     budget.add_argument('--iters', type=int,
                         help='pretraining iterations per method')

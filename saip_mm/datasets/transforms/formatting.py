@@ -44,7 +44,8 @@ class PackSAIPInputs(BaseTransform):
             when present. Defaults to ``('paste_boxes', 'view_boxes',
             'view_flips')``.
         meta_keys (Sequence[str]): Keys stored as meta information when
-            present. Defaults to ``('sample_idx', 'img_path', 'ori_shape')``.
+            present. Defaults to ``('sample_idx', 'img_path', 'ori_shape',
+            'num_local_views')``.
     """
 
     def __init__(self,
@@ -53,7 +54,8 @@ class PackSAIPInputs(BaseTransform):
                  algorithm_keys: Sequence[str] = ('paste_boxes', 'view_boxes',
                                                   'view_flips'),
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path',
-                                             'ori_shape')) -> None:
+                                             'ori_shape', 'num_local_views')
+                 ) -> None:
         self.input_keys = tuple(input_keys)
         self.mask_keys = tuple(mask_keys)
         self.algorithm_keys = tuple(algorithm_keys)

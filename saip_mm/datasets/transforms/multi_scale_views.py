@@ -37,6 +37,8 @@ class SAIPMultiScaleViews(BaseTransform):
     - view_boxes (np.ndarray): ``(2 + N, 4)`` int64 crop boxes
       ``(x1, y1, x2, y2)`` (end exclusive) in source-image pixels.
     - view_flips (np.ndarray): ``(2 + N,)`` bool, horizontally flipped.
+    - num_local_views (int): N, which the SAIP model checks against its
+      ``num_local_views``.
 
     Args:
         global_size (Tuple[int, int]): ``(h, w)`` of g1, g2. Defaults to
@@ -129,8 +131,8 @@ class SAIPMultiScaleViews(BaseTransform):
             results (dict): Result dict with ``img``.
 
         Returns:
-            dict: The result dict with ``img``, ``view_boxes`` and
-            ``view_flips`` (see the class docstring).
+            dict: The result dict with ``img``, ``view_boxes``,
+            ``view_flips`` and ``num_local_views`` (see the class docstring).
         """
         img = results['img']
         rng = self.rng.generator
@@ -141,6 +143,7 @@ class SAIPMultiScaleViews(BaseTransform):
                                          dtype=np.int64).reshape(-1, 4)
         results['view_flips'] = np.array([flip for _, _, flip in views],
                                          dtype=bool)
+        results['num_local_views'] = self.num_local
         return results
 
     def __repr__(self) -> str:

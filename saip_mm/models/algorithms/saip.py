@@ -113,10 +113,58 @@ class SAIP(BaseSelfSupervisor):
             raise ValueError(f'unknown speedups {sorted(unknown)}; choose '
                              f'from {sorted(SPEEDUPS)}')
         self.speedups = {**SPEEDUPS, **(speedups or {})}
+        self.freeze_unused_backbone_parts()
         self.teacher = EMATeacher(self.teacher_sources())
+        # a checkpoint without teacher weights (e.g. a backbone given as
+        # load_from) starts the teacher from the loaded student
+        self._register_load_state_dict_pre_hook(self._fill_missing_teacher)
         for module in self.modules():
             if hasattr(module, 'fused_attn'):
                 module.fused_attn = self.speedups['fused_attention']
+
+    def freeze_unused_backbone_parts(self) -> None:
+        """Stop gradients of backbone parts no enabled objective reads.
+
+        Without CSM nothing reads the blocks after ``inter_norm`` and the
+        final norm; without CSR and CSS nothing reads ``inter_norm``. Under
+        ``DistributedDataParallel(find_unused_parameters=False)`` a trainable
+        parameter without gradient stops training at the second iteration,
+        so every ablation freezes what it does not train (the exported
+        backbone keeps those parts at their initial values).
+        """
+        unused = []
+        if not self.with_csm:
+            unused += list(self.backbone.layers[self.inter_depth:])
+            unused.append(getattr(self.backbone, 'ln1', None))
+        if not (self.with_csr or self.with_css):
+            unused.append(getattr(self.backbone, 'inter_norm', None))
+        for module in unused:
+            if module is not None:
+                module.requires_grad_(False)
+
+    def init_weights(self) -> None:
+        """Initialise the student, then start the teacher as its copy.
+
+        The teacher is a deep copy made in ``__init__``, before any weight
+        initialisation; mmengine's init does not reach it (it is a plain
+        ``nn.Module``), so without this it would start from an unrelated
+        network (the reference copies the student into the teacher).
+        ``load_from`` / ``--resume`` run after this and keep the checkpoint's
+        teacher.
+        """
+        super().init_weights()
+        self.teacher.copy_from(self.teacher_sources())
+
+    def _fill_missing_teacher(self, state_dict: dict, prefix: str,
+                              *args) -> None:
+        """Teacher keys absent from a checkpoint come from its student."""
+        own = f'{prefix}teacher.net.'
+        if any(key.startswith(own) for key in state_dict):
+            return
+        for key in self.teacher.net.state_dict():
+            student_key = prefix + key
+            if student_key in state_dict:
+                state_dict[own + key] = state_dict[student_key]
 
     @property
     def with_csm(self) -> bool:
@@ -171,6 +219,7 @@ class SAIP(BaseSelfSupervisor):
             dict[str, Tensor]: ``loss_csm``, ``loss_csm_att``, ``loss_csr``,
             ``loss_css_inst``, ``loss_css_roi`` for the enabled objectives.
         """
+        self.check_views(inputs, data_samples)
         g1, g2 = inputs[0], inputs[1]
         local_views = inputs[2:2 + self.num_local_views]
         s1, s2 = self.draw_scales()
@@ -187,6 +236,30 @@ class SAIP(BaseSelfSupervisor):
             losses.update(
                 self.css_loss(composite, student, data_samples))
         return losses
+
+    def check_views(self, inputs: List[Tensor],
+                    data_samples: List[DataSample]) -> None:
+        """Fail when the pipeline's views do not match ``num_local_views``.
+
+        ``SAIPMultiScaleViews`` records how many local views it made
+        (``num_local_views`` in the data samples' metainfo); a mismatch would
+        otherwise train with finite losses on the wrong views (e.g. CSS
+        searching inside a local view instead of the composite).
+        """
+        made = (data_samples[0].metainfo.get('num_local_views')
+                if data_samples else None)
+        needed = 2 + self.num_local_views + int(self.with_css)
+        if (made is not None and made != self.num_local_views) or \
+                len(inputs) < needed:
+            made_text = (f'{made} local views' if made is not None else
+                         f'{len(inputs)} inputs')
+            raise ValueError(
+                f'the data pipeline makes {made_text} '
+                '(SAIPMultiScaleViews num_local) but the model expects '
+                f'model.num_local_views={self.num_local_views} '
+                f'({needed} inputs: g1, g2, {self.num_local_views} locals'
+                f'{", composite" if self.with_css else ""}); set both to '
+                'the same value')
 
     def student_forward(self, g1: Tensor, g2: Tensor,
                         other_locals: List[Tensor], last_local: Tensor,

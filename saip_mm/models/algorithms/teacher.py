@@ -28,6 +28,12 @@ class EMATeacher(nn.Module):
         self.net.requires_grad_(False)
         self.net.eval()
 
+    @torch.no_grad()
+    def copy_from(self, student: Dict[str, nn.Module]) -> None:
+        """theta_t <- theta_s: the start of the EMA (the reference loads the
+        student's state into the teacher before the first step)."""
+        self.update(student, momentum=0.)
+
     def train(self, mode: bool = True) -> 'EMATeacher':
         """The teacher always runs in eval mode (no drop-path)."""
         return super().train(False)

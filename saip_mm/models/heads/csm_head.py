@@ -1,4 +1,5 @@
 """Cross-scale matching (CSM): a DINO projection head and its losses."""
+import math
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -6,6 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from saip_mm.models.backbones.vit_layers import init_vit_weights
 from saip_mm.registry import MODELS
 
 AttnMaps = Tuple[Tensor, Tensor]
@@ -29,7 +31,9 @@ class NormalizedLinear(nn.Module):
                  learn_norm: bool = False) -> None:
         super().__init__()
         self.weight_v = nn.Parameter(torch.empty(out_features, in_features))
-        nn.init.trunc_normal_(self.weight_v, std=.02)
+        # nn.Linear's default init, which the reference's weight-normed
+        # nn.Linear keeps (only the row directions matter)
+        nn.init.kaiming_uniform_(self.weight_v, a=math.sqrt(5))
         if learn_norm:
             self.weight_g = nn.Parameter(torch.ones(out_features, 1))
         else:
@@ -72,7 +76,8 @@ class CrossScaleMatchingHead(BaseModule):
         loss_weight (float): Weight of ``loss_csm``. Defaults to 1.
         att_loss_weight (float): Weight of ``loss_csm_att``. Defaults to 1.
         init_cfg (dict | list[dict], optional): Initialisation config. The
-            DINO initialisation (trunc-normal 0.02, zero bias) is applied at
+            reference initialisation (Xavier-uniform MLP with zero bias, the
+            last layer as ``nn.Linear``'s default) is applied at
             construction. Defaults to None.
 
     Example:
@@ -101,10 +106,8 @@ class CrossScaleMatchingHead(BaseModule):
             nn.Linear(in_channels, hidden_channels), nn.GELU(),
             nn.Linear(hidden_channels, hidden_channels), nn.GELU(),
             nn.Linear(hidden_channels, bottleneck_channels))
-        for layer in self.mlp:
-            if isinstance(layer, nn.Linear):
-                nn.init.trunc_normal_(layer.weight, std=.02)
-                nn.init.zeros_(layer.bias)
+        # the reference's CSMDecoder init: Xavier-uniform, zero bias
+        self.mlp.apply(init_vit_weights)
         self.last_layer = NormalizedLinear(
             bottleneck_channels, out_channels,
             learn_norm=not norm_last_layer)
@@ -142,11 +145,15 @@ class CrossScaleMatchingHead(BaseModule):
                 maps of the same views.
 
         Returns:
-            dict[str, Tensor]: ``loss_csm`` and, when the attention term is
-            enabled and maps are given, ``loss_csm_att``.
+            dict[str, Tensor]: ``loss_csm``, the loss module's log-only
+            collapse monitors (``csm_teacher_entropy``, ``csm_batch_entropy``,
+            ``csm_kl``, ``csm_center_norm`` for :class:`DINOLoss`) and, when
+            the attention term is enabled and maps are given,
+            ``loss_csm_att``.
         """
         losses = dict(loss_csm=self.loss_weight *
                       self.loss_module(student_logits, teacher_logits))
+        losses.update(getattr(self.loss_module, 'monitors', {}))
         if (self.att_loss_module is not None and student_attn is not None
                 and teacher_attn is not None):
             losses['loss_csm_att'] = self.att_loss_weight * \

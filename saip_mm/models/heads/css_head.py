@@ -72,8 +72,8 @@ class CrossScaleSearchHead(BaseModule):
         loss_weight (float): Weight of each ``loss_css_<name>``.
             Defaults to 1.
         init_cfg (dict | list[dict], optional): Initialisation config.
-            Xavier-uniform linears (as the reference) are set at
-            construction. Defaults to None.
+            Xavier-uniform linears and convolution weights (as the
+            reference) are set at construction. Defaults to None.
 
     Example:
         >>> head = CrossScaleSearchHead(192, num_query_blocks=1)
@@ -112,6 +112,12 @@ class CrossScaleSearchHead(BaseModule):
                       nn.GELU()]
         self.mask_convs = nn.Sequential(*convs)
         self.apply(init_vit_weights)
+        # the reference's CSSDecoder init also gives the convolutions
+        # Xavier-uniform weights (about 1.7x PyTorch's default std); their
+        # biases keep PyTorch's default there too
+        for conv in self.mask_convs:
+            if isinstance(conv, nn.Conv2d):
+                nn.init.xavier_uniform_(conv.weight)
 
     def mask_features(self, ref_map: Tensor) -> Tensor:
         """Mask features (B, D, h, w) of the reference map (B, C, h, w)."""

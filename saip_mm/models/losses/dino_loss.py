@@ -1,5 +1,5 @@
 """DINO self-distillation loss with a centred, sharpened teacher (CSM)."""
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -53,6 +53,7 @@ class DINOLoss(BaseModule):
         self.teacher_temp = teacher_temp
         self.center_momentum = center_momentum
         self.register_buffer('center', torch.zeros(1, out_channels))
+        self.monitors: Dict[str, Tensor] = {}
 
     def forward(self, student_logits: List[Tensor],
                 teacher_logits: List[Tensor]) -> Tensor:
@@ -79,8 +80,42 @@ class DINOLoss(BaseModule):
         others = log_probs.sum(dim=0, keepdim=True) - log_probs[:num_t]
         total = (-probs * others).sum(dim=-1).mean(dim=-1).sum()
         loss = total / (num_t * (num_s - 1))
+        self.monitors = self.health(probs, total / (num_t * (num_s - 1)))
         self.update_center(teacher.flatten(0, 1))
         return loss
+
+    @torch.no_grad()
+    def health(self, teacher_probs: Tensor,
+               cross_entropy: Tensor) -> Dict[str, Tensor]:
+        """DINO collapse monitors of one batch (log-only, no ``loss``).
+
+        - ``csm_teacher_entropy``: mean entropy of one teacher distribution.
+          Near ln K the teacher is uniform (collapse by centring); near 0 it
+          is one-hot.
+        - ``csm_batch_entropy``: entropy of the batch-mean teacher
+          distribution. Near 0 every image picks the same prototype
+          (collapse by sharpening); it stays well above
+          ``csm_teacher_entropy`` in a healthy run.
+        - ``csm_kl``: cross-entropy minus teacher entropy, the part of
+          ``loss_csm`` the student can still remove; it falls as the student
+          matches the teacher.
+        - ``csm_center_norm``: L2 norm of the centre.
+
+        Args:
+            teacher_probs (Tensor): (T, B, K) centred, sharpened teacher.
+            cross_entropy (Tensor): The unweighted loss of the batch.
+
+        Returns:
+            dict[str, Tensor]: The four scalars.
+        """
+        log_p = teacher_probs.clamp_min(1e-12).log()
+        entropy = -(teacher_probs * log_p).sum(dim=-1).mean()
+        mean_p = teacher_probs.flatten(0, 1).mean(dim=0)
+        batch_entropy = -(mean_p * mean_p.clamp_min(1e-12).log()).sum()
+        return dict(csm_teacher_entropy=entropy,
+                    csm_batch_entropy=batch_entropy,
+                    csm_kl=cross_entropy.detach() - entropy,
+                    csm_center_norm=self.center.norm())
 
     @torch.no_grad()
     def update_center(self, teacher_logits: Tensor) -> None:

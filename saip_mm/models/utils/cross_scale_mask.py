@@ -16,19 +16,20 @@ class CrossScaleMaskGenerator:
     target grid (20x10 for the x1.25 CSR view) with ``F.interpolate``'s index
     mapping, so the same image regions are hidden at both scales. Upsampling
     duplicates some rows and columns, so the number of kept target cells
-    varies per sample. Two ways to turn that into a fixed-length encoder
-    input:
+    varies per sample. The encoder input has a fixed length K =
+    ``int(L * (1 - mask_ratio))`` (50 of 200 for the 20x10 CSR view) in both
+    modes; they differ in which patches are scored:
 
-    - ``'consistent'`` (default, leak-free): K is the smallest kept count in
-      the batch; samples that keep more demote randomly chosen extra kept
-      cells to masked. Visible = ``keep_ids``; every other patch is scored,
-      so no scored patch is ever visible.
-    - ``'reference'`` (SAIPv1): K = ``int(L * (1 - mask_ratio))`` (50 for
-      20x10) whatever the mask keeps, and the scored patches are the cells
-      the upsampled mask removes. When a sample keeps fewer than K cells,
-      some *scored* patches are fed to the encoder (the target leaks);
-      when it keeps more, some patches are neither visible nor scored. Kept
-      only to reproduce the reference.
+    - ``'consistent'`` (default, leak-free): the K visible patches are the
+      upsampled kept cells, topped up with randomly chosen hidden cells when
+      a sample keeps fewer than K and trimmed at random when it keeps more;
+      every patch that is not visible is scored, so no scored patch is ever
+      visible and every batch size sees exactly K visible patches.
+    - ``'reference'`` (SAIPv1): the same K visible patches, but the scored
+      patches are the cells the upsampled mask removes. When a sample keeps
+      fewer than K cells, some *scored* patches are fed to the encoder (the
+      target leaks); when it keeps more, some patches are neither visible
+      nor scored. Kept only to reproduce the reference.
 
     Args:
         anchor_grid (tuple[int, int]): Grid (rows, cols) the mask is drawn
@@ -91,14 +92,12 @@ class CrossScaleMaskGenerator:
         noise = self.rand(keep_up.shape, generator, keep_up.device)
         ids_shuffle = torch.argsort(keep_up + noise, dim=1, descending=True)
         ids_restore = torch.argsort(ids_shuffle, dim=1)
+        num_keep = int(keep_up.shape[1] * (1 - self.mask_ratio))
+        keep_ids = ids_shuffle[:, :num_keep]
         if self.mode == 'consistent':
-            num_keep = int(keep_up.sum(dim=1).min().item())
-            keep_ids = ids_shuffle[:, :num_keep]
             mask = torch.ones_like(keep_up)
             mask.scatter_(1, keep_ids, 0.)
         else:
-            num_keep = int(keep_up.shape[1] * (1 - self.mask_ratio))
-            keep_ids = ids_shuffle[:, :num_keep]
             mask = 1. - keep_up
         out = dict(keep_ids=keep_ids, ids_restore=ids_restore, mask=mask)
         if device is not None:

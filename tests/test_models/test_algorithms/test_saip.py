@@ -1,5 +1,6 @@
 """The SAIP algorithm: losses, switchable objectives, teacher."""
 import copy
+import math
 
 import pytest
 import torch
@@ -64,7 +65,8 @@ def fake_batch(model, batch_size: int = 2, num_local: int = 3) -> dict:
 def test_all_objectives_give_finite_named_losses():
     torch.manual_seed(0)
     model = build(tiny_saip_cfg())
-    losses = model(**fake_batch(model), mode='loss')
+    losses = {k: v for k, v in model(**fake_batch(model), mode='loss').items()
+              if 'loss' in k}
     assert set(losses) == LOSS_KEYS
     assert all(torch.isfinite(v) for v in losses.values())
     sum(losses.values()).backward()
@@ -98,7 +100,8 @@ def test_disabled_objectives_build_nothing(enabled):
     for head in ('csm', 'csr', 'css'):
         assert (f'{head}_head' in names) == (head in enabled)
     assert ('csm_head' in model.teacher.net) == ('csm' in enabled)
-    losses = model(**fake_batch(model), mode='loss')
+    losses = {k: v for k, v in model(**fake_batch(model), mode='loss').items()
+              if 'loss' in k}
     assert {k.split('_')[1] for k in losses} == set(enabled)
     sum(losses.values()).backward()
     # every trainable parameter of the enabled heads receives a gradient
@@ -127,3 +130,113 @@ def test_teacher_update_is_an_ema_of_the_student():
     torch.testing.assert_close(model.teacher['backbone'].pos_embed.data,
                                expected)
     assert not hasattr(model.teacher.net, 'csr_head')
+
+
+def assert_teacher_is_student(model) -> None:
+    for name, teacher_module in model.teacher.net.items():
+        student = getattr(model, name).state_dict()
+        for key, value in teacher_module.state_dict().items():
+            assert torch.equal(value, student[key]), f'{name}.{key}'
+
+
+def test_teacher_starts_as_the_initialised_student():
+    torch.manual_seed(0)
+    model = build(tiny_saip_cfg())
+    assert_teacher_is_student(model)
+    # the parts init_weights() sets after the copy in __init__
+    assert model.teacher['backbone'].pos_embed.abs().mean() > 0.25
+    assert model.teacher['backbone'].cls_token.abs().sum() > 0
+    x = torch.rand(1, 3, 256, 128)
+    with torch.no_grad():
+        s = model.backbone.forward_saip(x)['final'][:, 0]
+        t = model.teacher['backbone'].forward_saip(x)['final'][:, 0]
+    torch.testing.assert_close(s, t)
+
+
+def test_checkpoint_teacher_is_kept_and_a_missing_one_is_filled():
+    model = build(tiny_saip_cfg())
+    state = copy.deepcopy(model.state_dict())
+    teacher_key = 'teacher.net.backbone.pos_embed'
+    state[teacher_key] = torch.full_like(state[teacher_key], 7.)
+    state['backbone.pos_embed'] = torch.full_like(state[teacher_key], 3.)
+    fresh = build(tiny_saip_cfg())
+    fresh.load_state_dict(state)
+    assert torch.all(fresh.teacher['backbone'].pos_embed == 7.)
+    # no teacher in the checkpoint: it starts as the loaded student
+    no_teacher = {k: v for k, v in state.items()
+                  if not k.startswith('teacher.')}
+    fresh = build(tiny_saip_cfg())
+    fresh.load_state_dict(no_teacher)
+    assert torch.all(fresh.teacher['backbone'].pos_embed == 3.)
+    assert_teacher_is_student(fresh)
+
+
+def xavier_std(weight: torch.Tensor) -> float:
+    fan_out, fan_in = weight.shape[0], weight[0].numel()
+    rf = weight[0, 0].numel() if weight.dim() > 2 else 1
+    return (2. / (fan_in + fan_out * rf)) ** .5
+
+
+def test_head_initialisation_follows_the_reference():
+    model = build(tiny_saip_cfg(
+        csm_head=dict(type='saip_mm.CrossScaleMatchingHead',
+                      hidden_channels=512, bottleneck_channels=256,
+                      out_channels=1024),
+        css_head=dict(type='saip_mm.CrossScaleSearchHead', embed_dims=256,
+                      num_heads=2, num_query_blocks=1, num_mask_convs=3)))
+    # CSM MLP: Xavier-uniform, zero bias (was trunc-normal 0.02)
+    for layer in model.csm_head.mlp:
+        if isinstance(layer, torch.nn.Linear):
+            std = layer.weight.std().item()
+            assert abs(std / xavier_std(layer.weight) - 1) < 0.05
+            assert torch.all(layer.bias == 0)
+    # CSS mask convolutions: Xavier-uniform weights (PyTorch's default is
+    # kaiming_uniform(a=sqrt(5)), about 1/1.7 of that for 3x3 512 convs)
+    convs = [m for m in model.css_head.mask_convs
+             if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 4
+    for conv in convs:
+        std = conv.weight.std().item()
+        assert abs(std / xavier_std(conv.weight) - 1) < 0.05
+
+
+def test_monitors_are_logged_and_do_not_enter_the_loss():
+    model = build(tiny_saip_cfg())
+    out = model(**fake_batch(model), mode='loss')
+    monitors = {'csm_teacher_entropy', 'csm_batch_entropy', 'csm_kl',
+                'csm_center_norm'}
+    assert monitors <= set(out)
+    assert not any('loss' in k for k in monitors)
+    k = model.csm_head.out_channels
+    assert 0 <= out['csm_teacher_entropy'] <= math.log(k)
+    assert out['csm_batch_entropy'] >= out['csm_teacher_entropy'] - 1e-5
+    assert out['csm_kl'] >= -1e-5
+
+
+def test_view_count_mismatch_names_both_settings():
+    model = build(tiny_saip_cfg(num_local_views=2))
+    batch = fake_batch(model, num_local=3)
+    for ds in batch['data_samples']:
+        ds.set_metainfo(dict(num_local_views=3))
+    with pytest.raises(ValueError, match=r'3 local views.*'
+                       r'model.num_local_views=2'):
+        model(**batch, mode='loss')
+    # without the metainfo, too few inputs still fail
+    model = build(tiny_saip_cfg(num_local_views=4))
+    with pytest.raises(ValueError, match='model.num_local_views=4'):
+        model(**fake_batch(model, num_local=3), mode='loss')
+
+
+@pytest.mark.parametrize('enabled', [('csm', ), ('csr', ), ('css', ),
+                                     ('csr', 'css'), ('csm', 'csr', 'css')])
+def test_every_trainable_parameter_gets_a_gradient(enabled):
+    # DistributedDataParallel(find_unused_parameters=False) stops at the
+    # second iteration otherwise
+    off = {f'{h}_head': None for h in ('csm', 'csr', 'css')
+           if h not in enabled}
+    model = build(tiny_saip_cfg(**off))
+    sum(v for k, v in model(**fake_batch(model), mode='loss').items()
+        if 'loss' in k).backward()
+    no_grad = [n for n, p in model.named_parameters()
+               if p.requires_grad and p.grad is None]
+    assert not no_grad, no_grad
