@@ -1,7 +1,7 @@
 # The MAE counterpart of configs/saip/saip_vit-t_cpu-proxy.py, for comparing
 # the two at an equal CPU budget: the same ViT-Tiny/16 at half resolution
 # (128x64 crops, 8x4 grid), a 2-block 256-wide decoder like SAIP's proxy CSR
-# decoder (paper MAE: 8x512), batch 32, lr 5e-4 after 20 warm-up iterations.
+# decoder (paper MAE: 8x512), batch 32, lr 3e-4 after 20 warm-up iterations.
 _base_ = ['./mae_vit-t.py']
 
 img_size = (128, 64)
@@ -27,7 +27,7 @@ train_dataloader = dict(
     pin_memory=False,
     dataset=dict(data_root='../shared/data/persons', ann_file='train.txt',
                  pipeline=train_pipeline))
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=5e-4))
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=3e-4))
 auto_scale_lr = dict(enable=False)
 max_iters = 2000
 param_scheduler = [
