@@ -35,7 +35,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -100,6 +100,7 @@ def budget_config(config: str, method: str, args: argparse.Namespace
         Config: Ready for ``Runner.from_cfg``.
     """
     cfg = Config.fromfile(config)
+    cfg.merge_from_dict(getattr(args, f'{method}_cfg_options') or {})
     cfg.work_dir = osp.join(args.work_dir, method)
     cfg.experiment_name = method
     cfg.randomness = dict(seed=args.seed, diff_rank_seed=True)
@@ -216,6 +217,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='SAIP pretraining config')
     parser.add_argument('--mae-config', default=CONFIGS['mae'],
                         help='MAE pretraining config')
+    for method in ('saip', 'mae'):
+        parser.add_argument(
+            f'--{method}-cfg-options', nargs='+', action=DictAction,
+            help=f'overrides of the {method.upper()} config, e.g. '
+            + ('model.csm_head=None model.css_head=None (CSR only)'
+               if method == 'saip' else 'model.neck.decoder_depth=4'))
     parser.add_argument('--probe-size', type=int, nargs=2,
                         default=(256, 128), metavar=('H', 'W'),
                         help='probe input size (the pretraining size of a '
