@@ -117,6 +117,15 @@ def main(argv: Optional[list] = None) -> dict:
     from mmengine.evaluator import DumpResults
     cfg = merge_args(load_config(args), args)
     runner = build_runner(cfg)
+    from mmengine.model import is_model_wrapper
+
+    from saip_mm.utils.checkpoint_coverage import check_checkpoint_covers
+    model = runner.model.module if is_model_wrapper(runner.model) \
+        else runner.model
+    try:
+        check_checkpoint_covers(args.checkpoint, model)
+    except KeyError as err:
+        raise SystemExit(f'tools/test.py: {err.args[0]}') from None
     if args.out and args.out_item == 'pred':
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))

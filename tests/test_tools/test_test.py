@@ -49,3 +49,20 @@ def test_show_dir_per_library(tools_module, scope, hook, expected):
         assert cfg.default_hooks.visualization[key] == value
     if scope == 'mmseg':  # the hook has no directory: the visualizer has
         assert cfg.visualizer.save_dir == 'SHOW'
+
+
+def test_test_refuses_a_checkpoint_that_does_not_fit(
+        trained_work_dir, tmp_path, run_tool, tiny_config, data_options):
+    import torch
+    state = torch.load(trained_work_dir / 'iter_2.pth', map_location='cpu',
+                       weights_only=False)['state_dict']
+    backbone = {k[len('backbone.'):]: v for k, v in state.items()
+                if k.startswith('backbone.')}
+    path = tmp_path / 'backbone_only.pth'
+    torch.save(dict(state_dict=backbone), path)
+    result = run_tool('test.py', tiny_config, path, '--work-dir',
+                      tmp_path / 'wd', *data_options, cwd=tmp_path)
+    assert result.returncode != 0
+    assert f'{path} does not fit the model' in result.stdout
+    assert 'backbone-only checkpoint' in result.stdout
+    assert 'accuracy/top1' not in result.stdout
