@@ -228,11 +228,20 @@ class SAIPViT(BaseModule):
             checkpoint (str): Path of a checkpoint (ours, an mmengine
                 training checkpoint, or a plain state dict).
             prefix (str): Keep only keys starting with it, stripped
-                (``'backbone.'`` for a full SAIP checkpoint).
+                (``'backbone.'`` for a full SAIP checkpoint; taken
+                automatically when no prefix is given and the file is a
+                SAIP / MAE training checkpoint).
         """
         ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
         state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
             else ckpt
+        if not prefix and 'pos_embed' not in state and \
+                'backbone.pos_embed' in state:
+            # a whole SAIP / MAE training checkpoint given as a backbone
+            prefix = 'backbone.'
+            print_log(f"{checkpoint} is a training checkpoint: loading its "
+                      "student backbone (prefix='backbone.')",
+                      logger='current')
         if prefix:
             state = {k[len(prefix):]: v for k, v in state.items()
                      if k.startswith(prefix)}

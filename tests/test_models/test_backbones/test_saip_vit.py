@@ -129,6 +129,23 @@ def test_pretrained_init_fails_loudly_on_missing_keys(tmp_path):
         broken.init_weights()
 
 
+def test_training_checkpoint_without_prefix_loads_its_student(tmp_path):
+    # a whole SAIP training checkpoint (student, teacher, heads) given as a
+    # backbone without prefix='backbone.' used to fail listing every key
+    src = tiny()
+    state = {f'backbone.{k}': v for k, v in src.state_dict().items()}
+    state.update({f'teacher.net.backbone.{k}': torch.zeros_like(v)
+                  for k, v in src.state_dict().items()})
+    state['csm_head.mlp.0.weight'] = torch.zeros(4, 4)
+    path = tmp_path / 'iter_10.pth'
+    torch.save({'state_dict': state}, path)
+    model = SAIPViT(arch=TINY, init_cfg=dict(type='Pretrained',
+                                             checkpoint=str(path)))
+    model.init_weights()
+    torch.testing.assert_close(model.layers[3].ffn.layers[1].weight,
+                               src.layers[3].ffn.layers[1].weight)
+
+
 def test_foreign_square_checkpoint_without_meta():
     src = tiny(img_size=(224, 224))
     state = {k: v for k, v in src.state_dict().items() if k != 'arch_meta'}
