@@ -19,10 +19,9 @@ ITERS, BATCH = 3, 2
 #   (SeedPerSample), not by the process that happens to load it;
 # - model draws (the extra scales): diff_rank_seed=False, so with
 #   IterationSeedHook every rank draws what the single process draws;
-# - CSR is off: its masks are drawn per process for the local batch, and
-#   'consistent' mode keeps as many patches as the local batch's minimum,
-#   so CSR under DDP matches a single process statistically, not
-#   numerically (like BatchNorm statistics).
+# - CSR is off: its masks are drawn per process for the local batch, so
+#   CSR under DDP matches a single process statistically, not numerically
+#   (like BatchNorm statistics).
 # DINO (its centre all-reduced over ranks), the attention KL and CSS are
 # batch means: the mean over ranks of the per-rank losses is the loss of the
 # whole batch, and DDP's averaged gradient is its gradient. The optimizer is
@@ -86,6 +85,8 @@ def test_two_processes_at_b_match_one_at_2b(runs):
     assert sorted(expected) == sorted(ranks[0]) == list(range(1, ITERS + 1))
     assert ranks[0][1] != ranks[1][1]  # the ranks saw different samples
     for it, terms in expected.items():
+        # the CSM monitors (csm_*) are per-rank statistics, logged only
+        terms = {k: v for k, v in terms.items() if 'loss' in k}
         assert set(terms) == {'loss', 'loss_csm', 'loss_csm_att',
                               'loss_css_inst', 'loss_css_roi'}
         for term, value in terms.items():
