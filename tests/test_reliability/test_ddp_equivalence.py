@@ -91,7 +91,9 @@ def test_two_processes_at_b_match_one_at_2b(runs):
                               'loss_css_inst', 'loss_css_roi'}
         for term, value in terms.items():
             mean = (ranks[0][it][term] + ranks[1][it][term]) / 2
-            assert abs(mean - value) <= 1e-5 * abs(value), (it, term)
+            # the attention KL starts at 0 (teacher = student) and stays
+            # ~1e-7 over these few SGD steps: float noise needs a floor
+            assert abs(mean - value) <= 1e-5 * abs(value) + 1e-8, (it, term)
 
     # after the last step: student, teacher and the all-reduced DINO centre
     states = [
