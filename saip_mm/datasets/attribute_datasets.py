@@ -11,6 +11,7 @@ from typing import Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.fileio import join_path
+from mmengine.logging import print_log
 from mmpretrain.datasets import MultiLabelDataset
 from scipy.io import loadmat
 
@@ -44,7 +45,9 @@ class PedestrianAttributeDataset(MultiLabelDataset):
     Args:
         ann_file (str): Annotation file of the benchmark.
         split (str | Sequence[str]): Split(s) to keep, e.g. ``'train'`` or
-            ``('train', 'val')``.
+            ``('train', 'val')``; ``'all'`` keeps every image of the file
+            (to evaluate a whole external file). How many images were kept
+            out of how many is logged.
         attributes (str | Sequence[str], optional): Attribute names to keep,
             in this order, or the name of a set in ``ATTRIBUTE_SETS``.
             Defaults to None (all attributes of the file).
@@ -74,7 +77,9 @@ class PedestrianAttributeDataset(MultiLabelDataset):
         """Samples of the requested splits and attributes."""
         names, records = self.load_records()
         known = {r[1] for r in records}
-        if not self.splits <= known:
+        if self.splits == {'all'}:
+            records = [(path, 'all', labels) for path, _, labels in records]
+        elif not self.splits <= known:
             raise ValueError(f'{self.ann_file}: splits '
                              f'{sorted(self.splits - known)} not in '
                              f'{sorted(known)}')
@@ -86,11 +91,15 @@ class PedestrianAttributeDataset(MultiLabelDataset):
                                f'{sorted(missing)}')
             columns = [names.index(a) for a in self.attributes]
         self._metainfo['classes'] = tuple(names[c] for c in columns)
-        return [
+        data_list = [
             dict(img_path=join_path(self.img_prefix, path),
                  gt_label=np.flatnonzero(labels[columns]).tolist())
             for path, split, labels in records if split in self.splits
         ]
+        print_log(f'{self.ann_file}: {len(data_list)} of {len(records)} '
+                  f"images in split {'+'.join(sorted(self.splits))} "
+                  "(split='all' keeps the whole file)", logger='current')
+        return data_list
 
 
 @DATASETS.register_module()

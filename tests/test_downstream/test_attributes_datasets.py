@@ -112,3 +112,17 @@ def test_market_attributes_expand_age(shared_data):
         classes.index(n) for n in ann['attribute_names']
         if n != 'age' and values[n] == 2]
     assert info['gt_label'] == expected
+
+
+def test_split_all_scores_the_whole_file_and_says_how_much(peta, capsys):
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('attr_split_all')
+    _, ann = peta
+    whole = peta_split(peta, 'all')
+    assert len(whole) == len(ann['samples'])
+    test = peta_split(peta, 'test')
+    logged = capsys.readouterr().out
+    assert f'{len(ann["samples"])} of {len(ann["samples"])} images in ' \
+        'split all' in logged
+    assert f'{len(test)} of {len(ann["samples"])} images in split test' \
+        in logged
