@@ -61,15 +61,21 @@ def plot(paths: List[str], labels: List[str], keys: List[str],
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows),
                              squeeze=False)
     for ax, key in zip(axes.flat, keys):
-        for run, label in zip(runs, labels):
-            if key in run:
-                ax.plot(*zip(*run[key]), label=label)
+        for i, (run, label) in enumerate(zip(runs, labels)):
+            if key in run:  # one colour per run across panels
+                ax.plot(*zip(*run[key]), label=label, color=f'C{i % 10}')
         ax.set_title(key)
         ax.set_xlabel('iteration')
     for ax in list(axes.flat)[len(keys):]:
         ax.axis('off')
-    axes.flat[0].legend()
-    fig.tight_layout()
+    # one legend for every run, whichever panels it appears in
+    handles = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.legend(handles.values(), handles.keys(), loc='upper center',
+               ncol=min(5, len(handles)))
     fig.savefig(out, dpi=80)
     print(f'wrote {out}')
 
