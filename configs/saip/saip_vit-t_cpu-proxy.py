@@ -3,8 +3,8 @@
 # Chosen by measurement (docs/benchmarks.md, "Does SAIP learn?"). What differs
 # from the paper's configs/saip/saip_vit-t.py, and why:
 # - half resolution everywhere: globals 128x64, 4 locals at 64x32 (paper:
-#   7 at 128x64), composite 112x112, anchor grid 8x4. About 5x the samples
-#   per CPU-minute; the scale relations between views are unchanged.
+#   7 at 128x64), composite 112x112, anchor grid 8x4: a quarter of the
+#   pixels per view, the same scale relations between views.
 # - smaller heads: CSM 1024 hidden / 256 bottleneck / 8192 prototypes (paper
 #   2048/256/65536), a 2-block 256-wide CSR decoder (paper 8x512) and a
 #   256-wide CSS decoder (paper 512): the heads would otherwise cost more
@@ -13,7 +13,7 @@
 #   centred teacher flattens to near-uniform within ~100 iterations
 #   (csm_teacher_entropy 8.7 of ln 8192 = 9.01, image-prototype information
 #   csm_batch_entropy - csm_teacher_entropy 0.25 nats) and loss_csm sits at
-#   ln K; at 0.02 the teacher keeps 1.1-1.3 nats of information and loss_csm
+#   ln K; at 0.02 the teacher keeps 1.1-1.4 nats of information and loss_csm
 #   falls (8.2 -> 6.8 in 80 iterations).
 # - batch 32 on one process, lr 3e-4 after 20 warm-up iterations, then
 #   constant (no known end under a time budget); teacher momentum 0.996.
