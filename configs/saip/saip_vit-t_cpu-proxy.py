@@ -7,8 +7,8 @@
 #   pixels per view, the same scale relations between views.
 # - smaller heads: CSM 1024 hidden / 256 bottleneck / 8192 prototypes (paper
 #   2048/256/65536), a 2-block 256-wide CSR decoder (paper 8x512) and a
-#   256-wide CSS decoder (paper 512): the heads would otherwise cost more
-#   than the backbone at this size.
+#   256-wide CSS decoder (paper 512): cheaper steps; the proxy measures
+#   whether the objectives learn, not head capacity.
 # - DINO teacher temperature 0.02 (paper 0.04). Measured: at 0.04 the
 #   centred teacher flattens to near-uniform within ~100 iterations
 #   (csm_teacher_entropy 8.7 of ln 8192 = 9.01, image-prototype information
