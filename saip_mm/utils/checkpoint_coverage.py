@@ -38,11 +38,9 @@ def missing_keys(state: Dict[str, torch.Tensor],
 def likely_fix(state: Dict[str, torch.Tensor],
                model_keys: Sequence[str]) -> str:
     """A sentence on what the checkpoint probably is and how to use it."""
-    model_keys = set(model_keys)
-    backbone_keys = {k for k in model_keys if k.startswith('backbone.')}
-    as_backbone = {f'backbone.{k}' for k in state}
-    if backbone_keys and backbone_keys <= as_backbone | {
-            k for k in backbone_keys if k.endswith(OPTIONAL_SUFFIXES)}:
+    backbone_keys = [k for k in model_keys if k.startswith('backbone.')]
+    as_backbone = {f'backbone.{k}': v for k, v in state.items()}
+    if backbone_keys and not missing_keys(as_backbone, backbone_keys):
         return ('this is a backbone-only checkpoint (e.g. written by '
                 'tools/model_converters/saip_to_backbone.py): fine-tune '
                 "with it as model.backbone.init_cfg=dict(type='Pretrained', "

@@ -80,7 +80,7 @@ class DINOLoss(BaseModule):
         others = log_probs.sum(dim=0, keepdim=True) - log_probs[:num_t]
         total = (-probs * others).sum(dim=-1).mean(dim=-1).sum()
         loss = total / (num_t * (num_s - 1))
-        self.monitors = self.health(probs, total / (num_t * (num_s - 1)))
+        self.monitors = self.health(probs, loss)
         self.update_center(teacher.flatten(0, 1))
         return loss
 
