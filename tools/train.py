@@ -12,9 +12,11 @@ Example:
     bash tools/dist_train.sh CONFIG 8                  # torchrun
 """
 import argparse
+import copy
 from typing import Optional
 
 # tools/ is sys.path[0] when this file runs as a script
+from fit_schedule import check_schedule, fit_schedule_to_loop
 from runner_cli import (
     add_common_args,
     apply_cfg_options,
@@ -57,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         action='store_true',
         help='scale the learning rate by the actual / the config\'s '
         '`auto_scale_lr.base_batch_size`')
+    parser.add_argument(
+        '--keep-schedule',
+        action='store_true',
+        help='keep `param_scheduler` as the config sets it when '
+        '--cfg-options change train_cfg.max_iters / max_epochs (by default '
+        'its begin/end/milestones are scaled to the new length, and '
+        'train_cfg.max_iters on an epoch-based config trains that many '
+        'iterations)')
     parser.add_argument(
         '--no-pin-memory',
         action='store_true',
@@ -137,11 +147,31 @@ def set_dataloader_flags(cfg, args: argparse.Namespace) -> None:
             loader.persistent_workers = False
 
 
+def fit_schedule(cfg, config_train_cfg, args: argparse.Namespace) -> None:
+    """Fit the schedulers to a loop length changed by ``--cfg-options``.
+
+    Nothing is scaled with ``--keep-schedule`` or when ``--cfg-options`` set
+    ``param_scheduler`` themselves; the schedule is checked either way.
+    """
+    from mmengine.logging import print_log
+    if config_train_cfg is None:
+        return
+    user_schedule = any(key.startswith('param_scheduler')
+                        for key in (args.cfg_options or {}))
+    if not (args.keep_schedule or user_schedule):
+        for change in fit_schedule_to_loop(cfg, config_train_cfg):
+            print_log(f'schedule fitted to train_cfg: {change}',
+                      logger='current')
+    check_schedule(cfg)
+
+
 def merge_args(cfg, args: argparse.Namespace):
     """Merge the command line into the config.
 
     ``--cfg-options`` override what the other flags set, except
-    ``--no-validate`` and ``--auto-scale-lr``, which are applied last.
+    ``--no-validate`` and ``--auto-scale-lr``, which are applied last. A
+    loop length changed by ``--cfg-options`` rescales ``param_scheduler``
+    (:func:`fit_schedule`).
 
     Args:
         cfg (mmengine.config.Config): Config from :func:`load_config`.
@@ -154,7 +184,9 @@ def merge_args(cfg, args: argparse.Namespace):
         enable_amp(cfg)
     merge_resume(cfg, args.resume)
     set_dataloader_flags(cfg, args)
+    config_train_cfg = copy.deepcopy(cfg.get('train_cfg', None))
     apply_cfg_options(cfg, args)
+    fit_schedule(cfg, config_train_cfg, args)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None

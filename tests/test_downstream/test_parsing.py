@@ -67,9 +67,8 @@ def sample_options(layout: dict, checkpoint: Path) -> list:
                f'train_dataloader.dataset.pipeline.2.scale={SIZE}',
                f'train_dataloader.dataset.pipeline.3.crop_size={SIZE}',
                'train_dataloader.batch_size=2', 'train_cfg.max_iters=3',
-               'train_cfg.val_interval=3', 'default_hooks.logger.interval=1',
-               # warm-up and poly decay squeezed into the 3 iterations
-               'param_scheduler.0.end=1', 'param_scheduler.1.begin=1']
+               # tools/train.py fits warm-up and poly decay to 3 iterations
+               'train_cfg.val_interval=3', 'default_hooks.logger.interval=1']
     for split in ('train', 'val', 'test'):
         loader = f'{split}_dataloader'
         options += [f'{loader}.dataset.data_root={layout["data_root"]}',
