@@ -69,12 +69,14 @@ def test_demo_config_runs_without_data_and_visualises(tmp_path):
     runner = tiny_run(demo, tmp_path, None, save=True)
     assert runner.iter == 2
     assert 'train/loss_css_roi' in runner.message_hub.log_scalars
-    png = tmp_path / 'sample.png'
+    # without --out the PNG goes into the checkpoint's work dir
+    png = tmp_path / 'saip_sample.png'
     out = subprocess.run(
         [sys.executable, 'tools/analysis/visualize_saip.py', str(demo),
-         str(tmp_path / 'iter_2.pth'), '--out', str(png)], cwd=REPO,
+         str(tmp_path / 'iter_2.pth')], cwd=REPO,
         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
+    assert f'wrote {png}' in out.stdout
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert png.stat().st_size > 20_000
 
