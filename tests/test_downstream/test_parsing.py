@@ -53,8 +53,8 @@ def ccp_layout(shared_data: Path, out_dir: Path, run_tool) -> dict:
     run_tool('tools/dataset_converters/ccp_to_mmseg.py',
              shared_data / 'parsing_ccp', '--out-dir', out_dir,
              '--val-ratio', '0.5', '--ids', *CCP_IDS)
-    prefix = dict(img_path=shared_data / 'parsing_ccp' / 'photos',
-                  seg_map_path='labels')
+    # the converter links out_dir/photos: the config's prefixes work as is
+    prefix = dict(img_path='photos', seg_map_path='labels')
     return dict(data_root=out_dir,
                 train=dict(prefix, ann_file='splits/train.txt'),
                 val=dict(prefix, ann_file='splits/val.txt'))

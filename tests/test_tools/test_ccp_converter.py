@@ -29,6 +29,9 @@ def test_png_matches_mat_and_splits_cover_ids(converter, shared_data,
     assert sorted(train + val) == ids and len(val) == 2
     # 0183 / 0730 are one shoot: never split apart
     assert ('0183' in val) == ('0730' in val)
+    # the out dir has the config's layout: photos/ links to the originals
+    assert (tmp_path / 'photos').resolve() == (root / 'photos').resolve()
+    assert (tmp_path / 'photos' / '0002.jpg').is_file()
 
 
 def test_split_is_seeded_and_keeps_pairs(converter, shared_data):

@@ -5,7 +5,9 @@ NNNN.mat`` (``groundtruth``: uint8 H x W, values 0..58, 0 = ``null``).
 mmseg reads PNG label maps, so this writes ``<out>/labels/NNNN.png`` with
 the same values, and ``<out>/splits/{train,val}.txt`` (image ids, one a
 line) for ``saip_mm.CCPDataset``'s ``ann_file``. The photos stay where they
-are (``<root>/photos/NNNN.jpg``).
+are (``<root>/photos/NNNN.jpg``); with ``--out-dir`` elsewhere,
+``<out>/photos`` becomes a link to them, so that the CCP config reads
+``data_root=<out>`` as is.
 
 CCP has no official split. The split here is seeded (``random.Random(seed)``
 over the sorted groups) and keeps known near-duplicate shots (same person,
@@ -121,6 +123,20 @@ def convert(root: str, out_dir: str, val_ratio: float, seed: int,
     return split
 
 
+def link_photos(root: str, out_dir: str) -> None:
+    """Make ``<out_dir>/photos`` a link to ``<root>/photos`` (if they
+    differ), so that ``out_dir`` has the layout the CCP config reads."""
+    photos, link = Path(root, 'photos').resolve(), Path(out_dir, 'photos')
+    if link.resolve() == photos:
+        return
+    if link.exists() or link.is_symlink():
+        raise FileExistsError(
+            f'{link} exists and is not {photos}: remove it, or point the '
+            'config at the photos with --cfg-options '
+            f'<loader>.dataset.data_prefix.img_path={photos}')
+    link.symlink_to(photos, target_is_directory=True)
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('root', help='CCP root (photos/, annotations/)')
@@ -139,9 +155,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     out_dir = args.out_dir or args.root
     split = convert(args.root, out_dir, args.val_ratio, args.seed, args.ids)
+    link_photos(args.root, out_dir)
     print(f'wrote {sum(map(len, split.values()))} label maps to '
           f'{osp.join(out_dir, "labels")}; splits/train.txt '
-          f'{len(split["train"])}, splits/val.txt {len(split["val"])}')
+          f'{len(split["train"])}, splits/val.txt {len(split["val"])}\n'
+          'train with: --cfg-options '
+          + ' '.join(f'{loader}_dataloader.dataset.data_root={out_dir}'
+                     for loader in ('train', 'val', 'test')))
 
 
 if __name__ == '__main__':
