@@ -171,6 +171,9 @@ def build_runner(cfg):
     """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+
+    from saip_mm.utils.annotation_files import fit_annotation_files
+    fit_annotation_files(cfg)  # evaluator paths and COCO class names
     prepare_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)

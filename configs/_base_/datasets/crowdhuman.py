@@ -52,8 +52,10 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
+# ann_file is relative to val_dataloader.dataset.data_root, like the
+# dataset's (tools/train.py and tools/test.py join them)
 val_evaluator = dict(
     type='CrowdHumanMetric',
-    ann_file=data_root + 'annotation_val.odgt',
+    ann_file='annotation_val.odgt',
     metric=['AP', 'MR', 'JI'])
 test_evaluator = val_evaluator
