@@ -7,6 +7,7 @@ from .attribute_datasets import (
 )
 from .demo_data import DemoPersonDataset, demo_image_paths
 from .image_io import BadImageError, imfrombytes_rgb, imread_rgb
+from .market_names import parse_market_name, scan_market_folder
 from .person_image_dataset import PersonImageDataset
 from .reid_dataset import Market1501Dataset
 
@@ -14,5 +15,5 @@ __all__ = [
     'BadImageError', 'DemoPersonDataset', 'PersonImageDataset',
     'demo_image_paths', 'imfrombytes_rgb', 'imread_rgb',
     'Market1501Dataset', 'MarketAttributeDataset', 'PA100KDataset',
-    'PETADataset'
+    'PETADataset', 'parse_market_name', 'scan_market_folder'
 ]

@@ -55,6 +55,34 @@ def test_market1501_keeps_junk_and_distractors_out_of_training(tmp_path):
             ] == [['-1', '3'], ['0', '1']]
 
 
+def test_market1501_test_only_folder_writes_query_and_gallery(
+        shared_data, tmp_path):
+    src = shared_data / 'reid_grid'
+    for folder in ('query', 'bounding_box_test'):
+        (tmp_path / folder).symlink_to(src / folder)
+    stdout = convert(tmp_path)
+    assert f'train: no {tmp_path / "bounding_box_train"}, skipped' in stdout
+    assert 'query 125, gallery 900' in stdout
+    meta = tmp_path / 'meta'
+    assert sorted(p.name for p in meta.iterdir()) == ['gallery.txt',
+                                                      'query.txt']
+    query = read(meta / 'query.txt')
+    assert len(query) == 125 and len(read(meta / 'gallery.txt')) == 900
+    # same pids as the shipped 2-column list, plus the camera
+    assert [row[:2] for row in query] == [
+        [path, str(int(pid))] for path, pid in read(src / 'meta/query.txt')]
+    assert query[0] == ['query/0001_c1s1_000001_00.jpg', '1', '1']
+
+
+def test_market1501_without_any_split_fails_clearly(tmp_path):
+    out = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)],
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    assert (f'{tmp_path}: none of bounding_box_train, query, '
+            'bounding_box_test found') in out.stderr
+    assert not (tmp_path / 'meta').exists()
+
+
 @pytest.mark.parametrize('train_dir,test_dir', [('train', 'test'),
                                                 ('mask_train_v2',
                                                  'mask_test_v2')])

@@ -20,8 +20,9 @@ from typing import Dict, List, Tuple
 
 from scipy.io import loadmat
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from market1501_to_reid import parse_market_name  # noqa: E402
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+from saip_mm.datasets.market_names import parse_market_name  # noqa: E402
 
 SPLIT_FOLDERS = dict(train=('bounding_box_train', ),
                      test=('query', 'bounding_box_test'))

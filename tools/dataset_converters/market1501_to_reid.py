@@ -12,7 +12,8 @@ Layouts (``data/market1501`` and ``data/msmt17`` by convention):
 
 - ``market1501``: ``bounding_box_train/``, ``query/``, ``bounding_box_test/``
   with names ``<pid>_c<cam>s<seq>_<frame>_<box>.jpg`` (pid -1 = junk,
-  0 = distractor).
+  0 = distractor). Missing folders are skipped (a test-only set has no
+  ``bounding_box_train/``); their lists are not written.
 - ``msmt17``: ``train/`` and ``test/`` (V1) or ``mask_train_v2/`` and
   ``mask_test_v2/`` (V2) with ``list_train.txt``, ``list_val.txt``,
   ``list_query.txt`` and ``list_gallery.txt`` (``<pid>/<name>.jpg <pid>``,
@@ -26,37 +27,21 @@ Example:
 import argparse
 import os
 import os.path as osp
-import re
+import sys
 from typing import Dict, List, Tuple
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+
+from saip_mm.datasets.market_names import (  # noqa: E402
+    MARKET_FOLDERS,
+    scan_market_folder,
+)
 
 # (relative image path, person id, camera id)
 Record = Tuple[str, int, int]
-MARKET_NAME = re.compile(r'^(-?\d+)_c(\d+)')
 # Market-1501 ids that are not identities: -1 junk boxes, 0 distractors.
 NON_IDENTITY_PIDS = (-1, 0)
-
-
-def parse_market_name(name: str) -> Tuple[int, int]:
-    """Person and camera id of a Market-1501 style file name.
-
-    Args:
-        name (str): File name such as ``0002_c1s1_000451_03.jpg``.
-
-    Returns:
-        tuple[int, int]: (pid, camid).
-    """
-    match = MARKET_NAME.match(osp.basename(name))
-    if match is None:
-        raise ValueError(f'{name} is not a Market-1501 style name '
-                         '(<pid>_c<cam>...)')
-    return int(match.group(1)), int(match.group(2))
-
-
-def scan_market_folder(root: str, folder: str) -> List[Record]:
-    """Records of every ``.jpg`` in ``root/folder``, sorted by name."""
-    names = sorted(n for n in os.listdir(osp.join(root, folder))
-                   if n.endswith('.jpg'))
-    return [(f'{folder}/{n}', *parse_market_name(n)) for n in names]
 
 
 def read_msmt_list(root: str, image_dir: str, list_file: str
@@ -82,12 +67,22 @@ def find_msmt_dir(root: str, candidates: Tuple[str, ...]) -> str:
 
 
 def collect_market1501(root: str) -> Dict[str, List[Record]]:
-    """Train, query and gallery records of a Market-1501 style folder."""
-    train = [r for r in scan_market_folder(root, 'bounding_box_train')
-             if r[1] not in NON_IDENTITY_PIDS]
-    return dict(train=train,
-                query=scan_market_folder(root, 'query'),
-                gallery=scan_market_folder(root, 'bounding_box_test'))
+    """Records of the train, query and gallery folders that exist."""
+    splits = {}
+    for split, folder in MARKET_FOLDERS.items():
+        if not osp.isdir(osp.join(root, folder)):
+            print(f'{split}: no {osp.join(root, folder)}, skipped')
+            continue
+        records = [(f'{folder}/{name}', pid, camid) for name, pid, camid
+                   in scan_market_folder(osp.join(root, folder))]
+        if split == 'train':  # the classifier learns identities only
+            records = [r for r in records if r[1] not in NON_IDENTITY_PIDS]
+        splits[split] = records
+    if not splits:
+        raise SystemExit(
+            f'{root}: none of {", ".join(MARKET_FOLDERS.values())} found; '
+            'is this a Market-1501 style folder?')
+    return splits
 
 
 def collect_msmt17(root: str) -> Dict[str, List[Record]]:
@@ -109,15 +104,28 @@ def relabel(records: List[Record]) -> List[Tuple[str, int]]:
 
 
 def write_lists(splits: Dict[str, List[Record]], out_dir: str) -> None:
-    """Write ``train.txt``, ``query.txt`` and ``gallery.txt``."""
+    """Write ``<split>.txt`` for each split: ``train.txt`` (relabelled),
+    ``query.txt`` and ``gallery.txt``."""
     os.makedirs(out_dir, exist_ok=True)
-    with open(osp.join(out_dir, 'train.txt'), 'w') as f:
-        f.writelines(f'{path} {label}\n'
-                     for path, label in relabel(splits['train']))
-    for split in ('query', 'gallery'):
+    for split, records in splits.items():
+        lines = ([f'{path} {label}\n' for path, label in relabel(records)]
+                 if split == 'train' else
+                 [f'{path} {pid} {camid}\n' for path, pid, camid in records])
         with open(osp.join(out_dir, f'{split}.txt'), 'w') as f:
-            f.writelines(f'{path} {pid} {camid}\n'
-                         for path, pid, camid in splits[split])
+            f.writelines(lines)
+
+
+def summary(splits: Dict[str, List[Record]]) -> str:
+    """Images per written list (and ``num_classes`` for training)."""
+    parts = []
+    for split, records in splits.items():
+        if split == 'train':
+            num_ids = len({pid for _, pid, _ in records})
+            parts.append(f'train {len(records)} images / {num_ids} ids '
+                         f'(num_classes={num_ids})')
+        else:
+            parts.append(f'{split} {len(records)}')
+    return ', '.join(parts)
 
 
 def main() -> None:
@@ -133,10 +141,7 @@ def main() -> None:
     splits = collect[args.format](args.root)
     out_dir = args.out_dir or osp.join(args.root, 'meta')
     write_lists(splits, out_dir)
-    num_ids = len({pid for _, pid, _ in splits['train']})
-    print(f'{out_dir}: train {len(splits["train"])} images / {num_ids} ids '
-          f'(num_classes={num_ids}), query {len(splits["query"])}, '
-          f'gallery {len(splits["gallery"])}')
+    print(f'{out_dir}: {summary(splits)}')
 
 
 if __name__ == '__main__':

@@ -2,7 +2,9 @@
 # Training: mmdet's ReIDDataset draws a PK batch (num_ids x ins_per_id
 # crops) per item, hence batch_size=1. Evaluation: saip_mm.Market1501Dataset
 # yields the queries and the gallery with their cameras for the standard
-# camera-aware protocol. Write the lists once with
+# camera-aware protocol, from meta/query.txt + meta/gallery.txt when they
+# exist, else from the names in query/ and bounding_box_test/ (a test-only
+# folder needs no lists). Write the lists once with
 #   python tools/dataset_converters/market1501_to_reid.py data/market1501
 data_root = 'data/market1501/'
 img_scale = (128, 256)  # (w, h), as mmcv's Resize takes it

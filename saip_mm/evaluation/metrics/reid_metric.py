@@ -6,11 +6,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 
+from saip_mm.datasets.market_names import JUNK_PID
 from saip_mm.registry import METRICS
-
-# Gallery boxes of this pid are junk (Market-1501's "-1" images): never a
-# match, never a mistake.
-JUNK_PID = -1
 
 
 def query_gallery_eval(dist: np.ndarray, q_pids: np.ndarray,

@@ -1,28 +1,26 @@
 """Training-free ReID retrieval probe on a Market-1501 style folder."""
-import os
 import os.path as osp
-import re
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
 
+from saip_mm.datasets.market_names import MARKET_FOLDERS, scan_market_folder
 from saip_mm.evaluation.metrics.reid_metric import query_gallery_eval
 from saip_mm.models.backbones import SAIPViT
 
 from .features import extract_features
 
-MARKET_NAME = re.compile(r'^(-?\d+)_c(\d+)')
-QUERY_DIR = 'query'
-GALLERY_DIR = 'bounding_box_test'
+QUERY_DIR = MARKET_FOLDERS['query']
+GALLERY_DIR = MARKET_FOLDERS['gallery']
 
 
 def read_market_split(root: str, folder: str
                       ) -> Tuple[List[str], np.ndarray, np.ndarray]:
     """Paths, person ids and cameras of the images of ``root/folder``.
 
-    File names follow Market-1501: ``<pid>_c<cam>s<seq>_...jpg`` with pid
-    0 for distractors and -1 for junk boxes.
+    Names are parsed by :func:`saip_mm.datasets.scan_market_folder`;
+    junk (pid -1) is kept: the metric ignores it.
 
     Args:
         root (str): Dataset root.
@@ -32,20 +30,10 @@ def read_market_split(root: str, folder: str
         tuple: (paths sorted by name, pids, camids).
     """
     directory = osp.join(root, folder)
-    names = sorted(n for n in os.listdir(directory)
-                   if n.lower().endswith(('.jpg', '.jpeg', '.png')))
-    if not names:
-        raise FileNotFoundError(f'no images in {directory}')
-    pids, camids = [], []
-    for name in names:
-        match = MARKET_NAME.match(name)
-        if match is None:
-            raise ValueError(f'{osp.join(directory, name)}: not a '
-                             'Market-1501 style name (<pid>_c<cam>...)')
-        pids.append(int(match.group(1)))
-        camids.append(int(match.group(2)))
-    return ([osp.join(directory, n) for n in names], np.array(pids),
-            np.array(camids))
+    records = scan_market_folder(directory)
+    return ([osp.join(directory, name) for name, _, _ in records],
+            np.array([pid for _, pid, _ in records]),
+            np.array([camid for _, _, camid in records]))
 
 
 def reid_probe(backbone: SAIPViT,
