@@ -83,12 +83,13 @@ def test_attributes_market1501_sample(shared_data, saip_checkpoint, run_tool,
         f'model.backbone.init_cfg.checkpoint={saip_checkpoint}',
         'train_dataloader.batch_size=12',
         'train_dataloader.dataset.indices=24',
-        'test_dataloader.batch_size=16', 'train_cfg.max_epochs=1'
+        # the 30-epoch config as a 2-iteration run (tools/train.py fits it)
+        'test_dataloader.batch_size=16', 'train_cfg.max_iters=2'
     ]
     metrics = train_and_test(
         run_tool,
         'configs/attributes/saip-vit-t_market1501-attr-256x128.py',
-        tmp_path / 'work', options, 'epoch_1.pth')
+        tmp_path / 'work', options, 'iter_2.pth')
     for key in ('mA', 'accuracy', 'precision', 'recall', 'f1'):
         assert 0 <= metrics[f'attribute/{key}'] <= 100
     assert 'multi-label/f1-score' in metrics
@@ -104,7 +105,8 @@ DETECTION_OPTIONS = [
     'test_dataloader.dataset.pipeline.1.scale=(256,256)',
     'model.train_cfg.rpn_proposal.max_per_img=200',
     'model.train_cfg.rcnn.sampler.num=64',
-    'model.test_cfg.rpn.max_per_img=100', 'train_cfg.max_epochs=1'
+    'model.test_cfg.rpn.max_per_img=100',
+    'train_cfg.max_iters=2'  # the 12/30-epoch configs as 2-iteration runs
 ]
 
 
@@ -122,7 +124,7 @@ def test_detection_coco_person_sample(shared_data, saip_checkpoint, run_tool,
     metrics = train_and_test(
         run_tool,
         'configs/detection/saip-vit-t_faster-rcnn_sfp_coco-person.py',
-        tmp_path / 'work', options, 'epoch_1.pth', '--out', preds)
+        tmp_path / 'work', options, 'iter_2.pth', '--out', preds)
     for key in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75'):
         assert 0 <= metrics[f'coco/{key}'] <= 1
     # every image and every ground-truth box of the json was evaluated
