@@ -96,8 +96,9 @@ def test_get_flops_detection_whole_model(run_get_flops, repo_root):
 def test_get_flops_saip_training_forward(run_get_flops, repo_root):
     """SAIP has no test forward: one training forward over every view."""
     out = run_get_flops(repo_root / SAIP)
-    assert ('Input shape:   10 views: 2 x (1, 3, 256, 128), '
-            '7 x (1, 3, 128, 64), 1 x (1, 3, 224, 224) '
+    # g1, g2; 7 local views and r; the composite
+    assert ('Input shape:   11 views: 2 x (1, 3, 256, 128), '
+            '8 x (1, 3, 128, 64), 1 x (1, 3, 224, 224) '
             '[from the train pipeline]') in out
     assert "model(inputs, data_samples, mode='loss')" in out
     assert 'in-model scales (s1, s2) = (' in out

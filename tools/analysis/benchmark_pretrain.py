@@ -5,18 +5,19 @@ Builds a pretraining config's model and runs warm-up, then timed steps
 already on the device, and prints samples/s, the time of each phase, peak
 memory and the counted model FLOPs per sample.
 
-``--naive`` adds the same model with every ``SAIP.speedups`` path off and a
-for-loop AdamW (torch's CPU default); ``--baseline-mae`` adds mmpretrain's
-MAE (75 % masking, on the global view size, through the rectangular-grid
-classes of ``saip_mm.models.mae_rect``) with the same backbone, decoder and
-batch. The modes run interleaved in one process, so machine load affects
-them alike, and the ratios of their median step times are printed.
+``--baseline-mae`` adds mmpretrain's MAE (75 % masking, on the global view
+size, through the rectangular-grid classes of ``saip_mm.models.mae_rect``)
+with the same backbone, decoder and batch. The modes run interleaved in one
+process, so machine load affects them alike, and the ratio of their median
+step times is printed. (SAIP has one path; the naive per-view reference it
+is checked against lives in
+``tests/test_models/test_algorithms/test_saip_optimisations.py``.)
 
 Example::
 
     python tools/analysis/benchmark_pretrain.py \\
         configs/saip/saip_vit-t_fused-adamw.py --batch-size 8 \\
-        --naive --baseline-mae
+        --baseline-mae
 """
 import argparse
 import contextlib
@@ -64,9 +65,7 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
         help='bf16 autocast (mmengine AmpOptimWrapper on CUDA)')
     parser.add_argument(
         '--compile', action='store_true',
-        help='torch.compile the loss of the optimised SAIP and of MAE')
-    parser.add_argument('--naive', action='store_true',
-                        help='also time every speedup off')
+        help='torch.compile the loss of SAIP and of MAE')
     parser.add_argument('--baseline-mae', action='store_true',
                         help="also time mmpretrain's MAE")
     parser.add_argument('--threads', type=int,
@@ -111,19 +110,14 @@ def build_model(model_cfg: dict, device: str, seed: int) -> nn.Module:
 
 
 def build_wrapper(model: nn.Module, cfg: dict, device: str,
-                  amp: Optional[str], naive: bool):
+                  amp: Optional[str]):
     """The config's optim wrapper, every step updating the weights.
 
     AMP wrappers need CUDA; on CPU a plain wrapper runs (``--amp`` then
-    autocasts in :func:`train_step`). The naive mode uses the for-loop
-    AdamW whatever the config says.
+    autocasts in :func:`train_step`).
     """
     from mmengine.optim import build_optim_wrapper
     cfg = dict(cfg, accumulative_counts=1)
-    cfg['optimizer'] = dict(cfg['optimizer'])
-    if naive:
-        cfg['optimizer'].pop('fused', None)
-        cfg['optimizer']['foreach'] = False
     if device == 'cpu':
         cfg['type'] = 'OptimWrapper'
         cfg.pop('dtype', None)
@@ -153,13 +147,18 @@ def saip_batch(model: nn.Module, sizes: Dict[str, Tuple[int, int]],
     """Random normalised views and paste masks, shaped as in training."""
     from mmpretrain.structures import DataSample
 
-    def views(hw, n):
-        return [torch.randn(batch_size, 3, *hw, device=device)
-                for _ in range(n)]
+    from saip_mm.models.utils import SAIPViews
 
-    inputs = (views(sizes['global_size'], 2) +
-              views(sizes['local_size'], model.num_local_views) +
-              views(sizes['composite'], 1))
+    def view(hw):
+        return torch.randn(batch_size, 3, *hw, device=device)
+
+    g_h, g_w = sizes['global_size']
+    views = SAIPViews(
+        g1=view((g_h, g_w)), g2=view((g_h, g_w)),
+        local_views=[view(sizes['local_size'])
+                     for _ in range(model.num_local_views)],
+        r=view((int(g_h * model.ref_scale), int(g_w * model.ref_scale))),
+        composite=view(sizes['composite']))
     h, w = sizes['composite']
     samples = []
     for _ in range(batch_size):
@@ -169,7 +168,7 @@ def saip_batch(model: nn.Module, sizes: Dict[str, Tuple[int, int]],
             mask[h // 8:h // 8 + h // 2, x0:x0 + w // 4] = 1
             sample.set_field(mask, key)
         samples.append(sample)
-    return inputs, samples
+    return views.to_inputs(), samples
 
 
 def mae_config(saip: nn.Module) -> dict:
@@ -212,47 +211,31 @@ def build_modes(args: argparse.Namespace) -> List[Mode]:
     cfg = load_config(args)
     device, amp = args.device, args.amp
     sizes = view_sizes(cfg)
-    modes = []
-    variants = [('optimised', {})]
-    if args.naive:
-        from saip_mm.models.algorithms.saip import SPEEDUPS
-        variants.append(('naive', dict.fromkeys(SPEEDUPS, False)))
-    for name, speedups in variants:
-        model_cfg = cfg.model.copy()
-        if speedups:
-            model_cfg['speedups'] = speedups
-        model = build_model(model_cfg, device, args.seed)
-        wrapper = build_wrapper(model, cfg.optim_wrapper, device, amp,
-                                naive=name == 'naive')
-        modes.append(Mode(name, model, wrapper,
-                          saip_batch(model, sizes, args.batch_size, device),
-                          describe(model, wrapper)))
+    model = build_model(cfg.model.copy(), device, args.seed)
+    wrapper = build_wrapper(model, cfg.optim_wrapper, device, amp)
+    modes = [Mode('saip', model, wrapper,
+                  saip_batch(model, sizes, args.batch_size, device),
+                  describe(wrapper))]
     if args.baseline_mae:
         model = build_model(mae_config(modes[0].model), device, args.seed)
-        wrapper = build_wrapper(model, cfg.optim_wrapper, device, amp,
-                                naive=False)
+        wrapper = build_wrapper(model, cfg.optim_wrapper, device, amp)
         size = sizes['global_size']
         images = torch.randn(args.batch_size, 3, *size, device=device)
         modes.append(Mode('mae', model, wrapper, (images, None),
                           f'mmpretrain MAE at {size[0]}x{size[1]}; ' +
-                          describe(model, wrapper)))
+                          describe(wrapper)))
     return modes
 
 
-def describe(model: nn.Module, wrapper) -> str:
-    """Speedups and optimizer flavour, for the printout."""
+def describe(wrapper) -> str:
+    """Precision and optimizer flavour, for the printout."""
     defaults = wrapper.optimizer.defaults
     flavour = ('fused' if defaults.get('fused') else
                'foreach' if defaults.get('foreach') else 'for-loop')
     precision = getattr(wrapper, 'cast_dtype', None) or (
         torch.float16 if hasattr(wrapper, 'loss_scaler') else 'fp32')
-    text = f'{type(wrapper).__name__} ({precision}), {flavour} ' \
+    return f'{type(wrapper).__name__} ({precision}), {flavour} ' \
         f'{type(wrapper.optimizer).__name__}'
-    speedups = getattr(model, 'speedups', None)
-    if speedups is not None:
-        on = [k for k, v in speedups.items() if v]
-        text += f"; speedups: {', '.join(on) or 'none'}"
-    return text
 
 
 # ----------------------------------------------------------------- step
@@ -403,12 +386,9 @@ def report(modes: List[Mode], args: argparse.Namespace,
                  if name in m.phases else '-' for m in modes]
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
     print()
-    if 'naive' in median:
-        print('optimised / naive speedup: '
-              f"{median['naive'] / median['optimised']:.2f}x")
     if 'mae' in median:
         print('SAIP / MAE step-time ratio: '
-              f"{median['optimised'] / median['mae']:.2f}")
+              f"{median['saip'] / median['mae']:.2f}")
 
 
 def main(argv: Optional[list] = None) -> None:
@@ -431,7 +411,7 @@ def main(argv: Optional[list] = None) -> None:
     modes = build_modes(args)
     for mode in modes:
         mode.flops = count_flops(mode)
-        if args.compile and mode.name != 'naive':
+        if args.compile:
             mode.model.loss = torch.compile(mode.model.loss)
         with PeakMemory(args.device) as peak:
             for _ in range(args.warmup):

@@ -2,7 +2,6 @@
 """SAIP's synthetic multi-person image for cross-scale search (CSS)."""
 from typing import Dict, Optional, Tuple
 
-import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -83,11 +82,10 @@ class MultiPersonComposite(BaseTransform):
 
     The background is a random pool image, RandomResizedCrop'ed to ``size``
     with the usual photometric augmentations. Paste #1 is the ``roi`` view
-    (by default the last local view ``lN``); paste #2 is ``r``, the ``inst``
-    view (by default ``g1``) resized to the roi view's size with nearest
-    interpolation, as the reference does. Paste #2 lies to the right of
-    paste #1 without horizontal overlap (see :func:`paste_ranges`), and both
-    are alpha-blended (:func:`alpha_paste`).
+    (by default the last local view ``lN``); paste #2 is the ``inst``
+    person ``r`` (g1 at half scale, made by :class:`SAIPMultiScaleViews`).
+    Paste #2 lies to the right of paste #1 without horizontal overlap (see
+    :func:`paste_ranges`), and both are alpha-blended (:func:`alpha_paste`).
 
     Positions come from a per-process generator seeded from
     ``torch.initial_seed()`` (:class:`ProcessRNG`), so DataLoader workers
@@ -97,6 +95,7 @@ class MultiPersonComposite(BaseTransform):
     **Required Keys:**
 
     - img (List[np.ndarray]): The views of :class:`SAIPMultiScaleViews`.
+    - r_view (np.ndarray): r, of :class:`SAIPMultiScaleViews`.
     - img_path (optional): Not used as background when possible.
 
     **Added Keys:**
@@ -136,12 +135,6 @@ class MultiPersonComposite(BaseTransform):
         alpha (float): Weight of the pasted person. Defaults to 0.7.
         roi_view_index (int): Index in ``img`` of the roi view. Defaults to
             -1 (the last local view).
-        inst_view_index (int): Index in ``img`` of the view resized to ``r``.
-            Defaults to 0 (g1).
-        inst_size (Tuple[int, int], optional): ``(h, w)`` of ``r``; None
-            means the roi view's size. Defaults to None.
-        inst_interpolation (str): Interpolation for ``r``. Defaults to
-            'nearest' (the reference; the model resizes with nearest too).
         random_order (bool): Swap the left/right order of the two pastes
             with probability 0.5. The reference always puts the roi view on
             the left. Defaults to False.
@@ -164,9 +157,6 @@ class MultiPersonComposite(BaseTransform):
                  solarize_threshold: int = 128,
                  alpha: float = 0.7,
                  roi_view_index: int = -1,
-                 inst_view_index: int = 0,
-                 inst_size: Optional[Tuple[int, int]] = None,
-                 inst_interpolation: str = 'nearest',
                  random_order: bool = False) -> None:
         assert 0.0 <= alpha <= 1.0, f'alpha must be in [0, 1], got {alpha}'
         self.pool = BackgroundPool(**(background or dict(type='dataset')))
@@ -187,9 +177,6 @@ class MultiPersonComposite(BaseTransform):
         self.size = tuple(size)
         self.alpha = alpha
         self.roi_view_index = roi_view_index
-        self.inst_view_index = inst_view_index
-        self.inst_size = None if inst_size is None else tuple(inst_size)
-        self.inst_interpolation = inst_interpolation
         self.random_order = random_order
         self.rng = ProcessRNG(type(self).__name__)
 
@@ -205,18 +192,15 @@ class MultiPersonComposite(BaseTransform):
         """Build the composite and its paste masks.
 
         Args:
-            results (dict): Result dict whose ``img`` is the list of views.
+            results (dict): Result dict with the views ``img`` and
+                ``r_view``.
 
         Returns:
             dict: The result dict with ``composite``, ``roi_mask``,
             ``inst_mask`` and ``paste_boxes``.
         """
-        views = results['img']
-        roi = views[self.roi_view_index]
-        inst_h, inst_w = self.inst_size or roi.shape[:2]
-        inst = mmcv.imresize(
-            views[self.inst_view_index], (inst_w, inst_h),
-            interpolation=self.inst_interpolation)
+        roi = results['img'][self.roi_view_index]
+        inst = results['r_view']
         rng = self.rng.generator
         background = self.pool.sample(rng, exclude=results.get('img_path'))
         canvas, _, _ = self.background_aug(background, rng)

@@ -1,7 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""SAIP's single-person multi-scale views: 2 global + N local crops."""
+"""SAIP's single-person multi-scale views: 2 global + N local crops, and
+r (g1 at half scale)."""
 from typing import Dict, Optional, Sequence, Tuple
 
+import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -15,13 +17,16 @@ _JITTER = dict(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
 
 @TRANSFORMS.register_module()
 class SAIPMultiScaleViews(BaseTransform):
-    """Two global and ``num_local`` local views of one person image.
+    """Two global and ``num_local`` local views of one person image, and r.
 
     Unlike mmpretrain's ``MultiView``, the crop boxes survive (SAIP relates
     views across scales), randomness is drawn per call from a per-process
     generator (:class:`ProcessRNG`), and every image stays uint8 RGB. Each
     view is cropped from the source first and only the crop is resized.
-    Defaults are the reference SAIP / DINO multi-crop settings.
+    Defaults are the reference SAIP / DINO multi-crop settings. ``r`` is g1
+    resized by ``r_scale`` (same content, another scale), made here once for
+    both its users: the model's CSM view ``r * s2`` and the ``inst`` person
+    that :class:`MultiPersonComposite` pastes.
 
     **Required Keys:**
 
@@ -37,6 +42,8 @@ class SAIPMultiScaleViews(BaseTransform):
     - view_boxes (np.ndarray): ``(2 + N, 4)`` int64 crop boxes
       ``(x1, y1, x2, y2)`` (end exclusive) in source-image pixels.
     - view_flips (np.ndarray): ``(2 + N,)`` bool, horizontally flipped.
+    - r_view (np.ndarray): g1 resized by ``r_scale`` (sizes rounded down,
+      as ``F.interpolate`` does), uint8 RGB.
     - num_local_views (int): N, which the SAIP model checks against its
       ``num_local_views``.
 
@@ -72,6 +79,10 @@ class SAIPMultiScaleViews(BaseTransform):
         local_solarize_prob (float): Solarize probability of local views.
             Defaults to 0.
         solarize_threshold (int): Solarize threshold. Defaults to 128.
+        r_scale (float): Size of r over g1's; the SAIP model checks it
+            against its ``ref_scale``. Defaults to 0.5.
+        r_interpolation (str): Interpolation of r. Defaults to 'nearest'
+            (the reference's).
     """
 
     def __init__(self,
@@ -92,11 +103,15 @@ class SAIPMultiScaleViews(BaseTransform):
                  blur_sigma: Tuple[float, float] = (0.1, 2.0),
                  global_solarize_probs: Sequence[float] = (0.0, 0.2),
                  local_solarize_prob: float = 0.,
-                 solarize_threshold: int = 128) -> None:
+                 solarize_threshold: int = 128,
+                 r_scale: float = 0.5,
+                 r_interpolation: str = 'nearest') -> None:
         assert num_local >= 0, f'num_local must be >= 0, got {num_local}'
         assert len(global_blur_probs) == len(global_solarize_probs) == 2, \
             'give one blur / solarize probability per global view'
         self.num_local = num_local
+        self.r_scale = r_scale
+        self.r_interpolation = r_interpolation
         common = dict(
             ratio=ratio,
             interpolation=interpolation,
@@ -132,7 +147,8 @@ class SAIPMultiScaleViews(BaseTransform):
 
         Returns:
             dict: The result dict with ``img``, ``view_boxes``,
-            ``view_flips`` and ``num_local_views`` (see the class docstring).
+            ``view_flips``, ``r_view`` and ``num_local_views`` (see the class
+            docstring).
         """
         img = results['img']
         rng = self.rng.generator
@@ -143,9 +159,14 @@ class SAIPMultiScaleViews(BaseTransform):
                                          dtype=np.int64).reshape(-1, 4)
         results['view_flips'] = np.array([flip for _, _, flip in views],
                                          dtype=bool)
+        g1 = results['img'][0]
+        h, w = (int(s * self.r_scale) for s in g1.shape[:2])
+        results['r_view'] = mmcv.imresize(
+            g1, (w, h), interpolation=self.r_interpolation)
         results['num_local_views'] = self.num_local
         return results
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(global_views={self.global_views}, '
-                f'local_view={self.local_view}, num_local={self.num_local})')
+                f'local_view={self.local_view}, num_local={self.num_local}, '
+                f'r_scale={self.r_scale})')

@@ -318,6 +318,28 @@ class SAIPViT(BaseModule):
             'without arch_meta; convert the checkpoint with '
             'tools/model_converters first')
 
+    def freeze_unread(self, final: bool, inter: bool) -> None:
+        """Stop the gradients of outputs that no loss reads.
+
+        Under ``DistributedDataParallel(find_unused_parameters=False)`` a
+        trainable parameter without gradient stops training at the second
+        iteration, so a SAIP ablation freezes what it does not train (an
+        exported backbone keeps those parts as initialised).
+
+        Args:
+            final (bool): The blocks after ``inter_index`` and the final
+                norm (unread without CSM).
+            inter (bool): ``inter_norm`` (unread without CSR and CSS).
+        """
+        unread = []
+        if final:
+            unread += [*self.layers[self.inter_index + 1:],
+                       getattr(self, 'ln1', None)]
+        if inter:
+            unread.append(getattr(self, 'inter_norm', None))
+        for module in filter(None, unread):
+            module.requires_grad_(False)
+
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:
             return

@@ -5,6 +5,7 @@ Parameter names follow mmpretrain's ``VisionTransformer``
 ``ffn.layers.1``), so mmpretrain ViT checkpoints and layer-decay rules read
 ours unchanged.
 """
+import os
 from typing import Optional, Tuple
 
 import torch.nn.functional as F
@@ -12,6 +13,17 @@ from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
 
 AttnMaps = Tuple[Tensor, Tensor]
+
+# One setting for every attention layer, as timm's ``use_fused_attn()``:
+# ``SAIP_FUSED_ATTN=0`` makes the layers built afterwards materialise the
+# softmax (to compare kernels); the losses are the same either way.
+_FUSED_ATTN = os.environ.get('SAIP_FUSED_ATTN', '1') != '0'
+
+
+def use_fused_attn() -> bool:
+    """Whether new attention layers use ``F.scaled_dot_product_attention``
+    (read once per layer, at construction, into its ``fused_attn``)."""
+    return _FUSED_ATTN
 
 
 class MultiheadSelfAttention(nn.Module):
@@ -21,20 +33,17 @@ class MultiheadSelfAttention(nn.Module):
     caller asks for the attention maps, which SAIP's attention-distillation
     term needs from the last block: then it also returns
     ``softmax(q k^T / sqrt(d))`` and the value relation
-    ``softmax(v v^T / sqrt(d))``.
+    ``softmax(v v^T / sqrt(d))``. Whether the fused kernel is used at all
+    follows :func:`use_fused_attn`.
 
     Args:
         embed_dims (int): Token width.
         num_heads (int): Number of heads.
         qkv_bias (bool): Bias in the qkv projection. Defaults to True.
-        fused_attn (bool): Use the fused kernel when no map is requested;
-            False always materialises the softmax (the reference's way,
-            kept to measure the difference). A plain attribute, so a model
-            can switch it on every block. Defaults to True.
     """
 
     def __init__(self, embed_dims: int, num_heads: int,
-                 qkv_bias: bool = True, fused_attn: bool = True) -> None:
+                 qkv_bias: bool = True) -> None:
         super().__init__()
         assert embed_dims % num_heads == 0, (
             f'embed_dims {embed_dims} is not divisible by num_heads '
@@ -44,7 +53,7 @@ class MultiheadSelfAttention(nn.Module):
         self.scale = self.head_dims**-0.5
         self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
         self.proj = nn.Linear(embed_dims, embed_dims)
-        self.fused_attn = fused_attn
+        self.fused_attn = use_fused_attn()
 
     def forward(self, x: Tensor, return_attn: bool = False
                 ) -> Tuple[Tensor, Optional[AttnMaps]]:
@@ -135,5 +144,5 @@ def stack_blocks(blocks: nn.ModuleList, x: Tensor) -> Tensor:
 
 __all__ = [
     'MultiheadSelfAttention', 'FeedForward', 'TransformerBlock',
-    'init_vit_weights', 'stack_blocks'
+    'init_vit_weights', 'stack_blocks', 'use_fused_attn'
 ]

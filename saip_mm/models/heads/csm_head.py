@@ -74,7 +74,9 @@ class CrossScaleMatchingHead(BaseModule):
             loss; None disables it. Defaults to
             ``dict(type='saip_mm.AttentionKLLoss')``.
         loss_weight (float): Weight of ``loss_csm``. Defaults to 1.
-        att_loss_weight (float): Weight of ``loss_csm_att``. Defaults to 1.
+        att_loss_weight (float): Weight of ``loss_csm_att``; 0 disables
+            the term as ``att_loss=None`` does (no attention maps are
+            computed). Defaults to 1.
         init_cfg (dict | list[dict], optional): Initialisation config. The
             reference initialisation (Xavier-uniform MLP with zero bias, the
             last layer as ``nn.Linear``'s default) is applied at
@@ -119,8 +121,9 @@ class CrossScaleMatchingHead(BaseModule):
                 f"head's {out_channels}")
         loss['out_channels'] = out_channels
         self.loss_module = MODELS.build(loss)
-        self.att_loss_module = (MODELS.build(att_loss)
-                                if att_loss is not None else None)
+        self.att_loss_module = (
+            MODELS.build(att_loss)
+            if att_loss is not None and att_loss_weight > 0 else None)
 
     def forward(self, x: Tensor) -> Tensor:
         """Project CLS tokens (N, C) to prototype logits (N, K)."""

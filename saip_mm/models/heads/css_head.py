@@ -1,15 +1,17 @@
 """Cross-scale search (CSS): find a query person in a multi-person image."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from saip_mm.models.backbones.vit_layers import (
     FeedForward,
     TransformerBlock,
     init_vit_weights,
+    use_fused_attn,
 )
 from saip_mm.registry import MODELS
 
@@ -22,25 +24,22 @@ class CrossAttentionBlock(nn.Module):
         num_heads (int): Attention heads.
         mlp_ratio (float): MLP hidden width over ``embed_dims``.
             Defaults to 4.
-        fused_attn (bool): Fused attention kernel; False materialises the
-            softmax (as :class:`MultiheadSelfAttention` does then).
-            Defaults to True.
     """
 
     def __init__(self, embed_dims: int, num_heads: int,
-                 mlp_ratio: float = 4., fused_attn: bool = True) -> None:
+                 mlp_ratio: float = 4.) -> None:
         super().__init__()
         self.ln1 = nn.LayerNorm(embed_dims, eps=1e-6)
         self.attn = nn.MultiheadAttention(
             embed_dims, num_heads, batch_first=True)
         self.ln2 = nn.LayerNorm(embed_dims, eps=1e-6)
         self.ffn = FeedForward(embed_dims, int(embed_dims * mlp_ratio))
-        self.fused_attn = fused_attn
+        # nn.MultiheadAttention materialises the softmax when asked for
+        # the weights; otherwise it takes the fused kernel
+        self.fused_attn = use_fused_attn()
 
     def forward(self, query: Tensor, memory: Tensor) -> Tensor:
         """Attend from ``query`` (B, Q, D) to ``memory`` (B, N, D)."""
-        # nn.MultiheadAttention takes the fused kernel only when no weights
-        # are requested
         attn_out = self.attn(
             self.ln1(query), memory, memory,
             need_weights=not self.fused_attn)[0]
@@ -57,8 +56,11 @@ class CrossScaleSearchHead(BaseModule):
     patch tokens (teacher block-7 tokens of the composite) and becomes a
     dynamic kernel. Convolutions turn the reference feature map into mask
     features; the mask logits are the kernel's dot product with the feature
-    at each cell. The mask features depend only on the reference, so
-    :meth:`loss` computes them once for all queries.
+    at each cell. The mask features depend only on the reference, so they
+    are computed once for all queries. The loss of query ``name`` compares
+    its logits with the ``<name>_mask`` paste mask of the data samples
+    (``inst_mask``, ``roi_mask`` from ``saip_mm.MultiPersonComposite``),
+    downsampled (nearest) to the reference grid.
 
     Args:
         in_channels (int): Width of the backbone tokens.
@@ -69,6 +71,8 @@ class CrossScaleSearchHead(BaseModule):
         mlp_ratio (float): MLP ratio of the blocks. Defaults to 4.
         num_mask_convs (int): 3x3 convolutions after the 1x1 one in the
             mask-feature path. Defaults to 3.
+        loss (dict): Config of the mask loss. Defaults to
+            ``dict(type='saip_mm.MaskBCELoss')``.
         loss_weight (float): Weight of each ``loss_css_<name>``.
             Defaults to 1.
         init_cfg (dict | list[dict], optional): Initialisation config.
@@ -92,9 +96,11 @@ class CrossScaleSearchHead(BaseModule):
                  num_query_blocks: int = 2,
                  mlp_ratio: float = 4.,
                  num_mask_convs: int = 3,
+                 loss: dict = dict(type='saip_mm.MaskBCELoss'),
                  loss_weight: float = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.loss_module = MODELS.build(loss)
         self.loss_weight = loss_weight
         self.query_embed = nn.Linear(in_channels, embed_dims)
         self.query_blocks = nn.ModuleList(
@@ -144,45 +150,37 @@ class CrossScaleSearchHead(BaseModule):
         return torch.einsum('bd,bdhw->bhw', kernel, mask_feats)
 
     def _search(self, queries: Dict[str, Tensor], ref_tokens: Tensor,
-                grid: Tuple[int, int],
-                share_features: bool = True) -> Dict[str, Tensor]:
+                grid: Tuple[int, int]) -> Dict[str, Tensor]:
         B, N, C = ref_tokens.shape
         h, w = grid
         if N != h * w:
             raise ValueError(f'{N} reference tokens do not fill the grid '
                              f'{grid}; pass patch tokens without the CLS')
-        ref_map = ref_tokens.transpose(1, 2).reshape(B, C, h, w)
-        shared = self.mask_features(ref_map) if share_features else None
-        return {
-            name: self(query, ref_tokens, shared if share_features else
-                       self.mask_features(ref_map))
-            for name, query in queries.items()
-        }
+        feats = self.mask_features(
+            ref_tokens.transpose(1, 2).reshape(B, C, h, w))
+        return {name: self(query, ref_tokens, feats)
+                for name, query in queries.items()}
 
     def loss(self, queries: Dict[str, Tensor], ref_tokens: Tensor,
-             grid: Tuple[int, int], targets: Dict[str, Tensor],
-             share_features: bool = True) -> Dict[str, Tensor]:
-        """BCE of every query's mask logits against its paste mask.
+             grid: Tuple[int, int],
+             data_samples: List[DataSample]) -> Dict[str, Tensor]:
+        """Loss of every query's mask logits against its paste mask.
 
         Args:
             queries (dict[str, Tensor]): Query tokens (B, 1+N_q, C) by name
-                (e.g. ``inst``, ``roi``).
+                (``inst``, ``roi``).
             ref_tokens (Tensor): Reference patch tokens (B, h*w, C).
             grid (tuple[int, int]): Reference grid (h, w).
-            targets (dict[str, Tensor]): Binary masks (B, h, w) by the same
-                names.
-            share_features (bool): Compute the mask features once for all
-                queries; False recomputes them per query (the reference's
-                way, same values). Defaults to True.
+            data_samples (list[DataSample]): With a ``<name>_mask`` field
+                (H, W) per query, at the reference image's resolution.
 
         Returns:
             dict[str, Tensor]: ``loss_css_<name>`` per query.
         """
-        logits = self._search(queries, ref_tokens, grid, share_features)
+        logits = self._search(queries, ref_tokens, grid)
         return {
-            f'loss_css_{name}': self.loss_weight *
-            F.binary_cross_entropy_with_logits(
-                logit.float(), targets[name].to(logit.device).float())
+            f'loss_css_{name}': self.loss_weight * self.loss_module(
+                logit, paste_mask(data_samples, f'{name}_mask', grid))
             for name, logit in logits.items()
         }
 
@@ -195,3 +193,12 @@ class CrossScaleSearchHead(BaseModule):
             for name, logit in self._search(queries, ref_tokens,
                                             grid).items()
         }
+
+
+def paste_mask(data_samples: List[DataSample], key: str,
+               grid: Tuple[int, int]) -> Tensor:
+    """Stack a paste mask of the data samples, nearest-downsampled to
+    ``grid``: (B, h, w) float."""
+    masks = torch.stack([ds.get(key) for ds in data_samples])
+    masks = masks.reshape(masks.shape[0], 1, *masks.shape[-2:]).float()
+    return F.interpolate(masks, size=grid, mode='nearest')[:, 0]

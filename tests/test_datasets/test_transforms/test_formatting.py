@@ -4,18 +4,22 @@ from mmengine.dataset import default_collate
 from mmpretrain.models.utils import SelfSupDataPreprocessor
 from mmpretrain.structures import DataSample
 
+from saip_mm.models.utils import split_views
 from saip_mm.registry import DATASETS
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 NUM_LOCAL = 3
-SHAPES = [(256, 128)] * 2 + [(128, 64)] * NUM_LOCAL + [(224, 224)]
+# g1, g2, the local views, r, the composite
+SHAPES = ([(256, 128)] * 2 + [(128, 64)] * NUM_LOCAL + [(128, 64)] +
+          [(224, 224)])
 
 
-def _pipeline(background):
+def _pipeline(background, composite=True):
     return [
         dict(type='saip_mm.LoadPersonImage'),
         dict(type='saip_mm.SAIPMultiScaleViews', num_local=NUM_LOCAL),
-        dict(type='saip_mm.MultiPersonComposite', background=background),
+        *[dict(type='saip_mm.MultiPersonComposite', background=background)
+          ][:int(composite)],
         dict(type='saip_mm.PackSAIPInputs'),
     ]
 
@@ -38,6 +42,18 @@ def test_pack_single_sample():
     assert sample.paste_boxes.shape == (2, 4)
     assert sample.view_boxes.shape == (2 + NUM_LOCAL, 4)
     assert sample.img_path.endswith('.jpg')
+    assert sample.num_local_views == NUM_LOCAL
+
+
+def test_pack_without_composite():
+    """A CSS-off pipeline may leave MultiPersonComposite out."""
+    dataset = DATASETS.build(
+        dict(type='saip_mm.DemoPersonDataset', num_samples=1,
+             serialize_data=False, pipeline=_pipeline(None, False)))
+    packed = dataset[0]
+    assert [tuple(t.shape[1:]) for t in packed['inputs']] == SHAPES[:-1]
+    assert 'inst_mask' not in packed['data_samples']
+    assert 'roi_mask' not in packed['data_samples']
 
 
 def test_real_data_through_collate_and_preprocessor(shared_data):
@@ -49,7 +65,7 @@ def test_real_data_through_collate_and_preprocessor(shared_data):
              indices=[0, 7500, 8500, 9500],  # TownCentre, MIT, CAVIAR, PRID
              pipeline=_pipeline(dict(type='dataset'))))
     batch = default_collate([dataset[i] for i in range(len(dataset))])
-    assert isinstance(batch['inputs'], list) and len(batch['inputs']) == 6
+    assert isinstance(batch['inputs'], list) and len(batch['inputs']) == 7
     assert len(batch['data_samples']) == 4
 
     preprocessor = SelfSupDataPreprocessor(mean=MEAN, std=STD, to_rgb=False)
@@ -64,3 +80,9 @@ def test_real_data_through_collate_and_preprocessor(shared_data):
         torch.testing.assert_close(normalised, (raw.float() - mean) / std)
     masks = torch.stack([s.inst_mask for s in out['data_samples']])
     assert masks.shape == (4, 224, 224) and masks.dtype == torch.uint8
+    # the model names the views back, in the same order
+    views = split_views(views, NUM_LOCAL, 0.5, out['data_samples'],
+                        need_composite=True)
+    assert views.g1.shape[-2:] == (256, 128)
+    assert views.r.shape[-2:] == (128, 64)
+    assert views.composite.shape[-2:] == (224, 224)

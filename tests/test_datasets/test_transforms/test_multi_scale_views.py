@@ -34,6 +34,18 @@ def test_shapes_and_dtype(random_rgb, num_local):
     assert all(v.dtype == np.uint8 and v.flags.c_contiguous for v in views)
     assert results['view_boxes'].shape == (2 + num_local, 4)
     assert results['view_flips'].shape == (2 + num_local, )
+    assert results['num_local_views'] == num_local
+
+
+def test_r_is_g1_at_half_scale_nearest(random_rgb):
+    results = _run(SAIPMultiScaleViews(num_local=1), random_rgb(300, 140))
+    g1, r = results['img'][0], results['r_view']
+    assert r.dtype == np.uint8 and r.shape == (128, 64, 3)
+    # nearest at exactly half: every other pixel, as F.interpolate does
+    np.testing.assert_array_equal(r, g1[::2, ::2])
+    r_small = _run(SAIPMultiScaleViews(num_local=0, r_scale=0.25),
+                   random_rgb(300, 140))['r_view']
+    assert r_small.shape == (64, 32, 3)
 
 
 def test_custom_sizes(random_rgb):

@@ -4,9 +4,12 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
+from saip_mm.models.backbones.vit_layers import MultiheadSelfAttention
+from saip_mm.models.utils import split_views
 from saip_mm.registry import MODELS
 
 LOSS_KEYS = {'loss_csm', 'loss_csm_att', 'loss_csr', 'loss_css_inst',
@@ -42,12 +45,17 @@ def build(cfg: dict):
     return model
 
 
-def fake_batch(model, batch_size: int = 2, num_local: int = 3) -> dict:
+def fake_batch(model, batch_size: int = 2, num_local: int = 3,
+               composite: bool = True) -> dict:
+    """Random views in packing order: g1, g2, locals, r (= g1 at half
+    scale, as SAIPMultiScaleViews makes it) and the composite."""
     g = [torch.randint(0, 256, (batch_size, 3, 256, 128)).float()
          for _ in range(2)]
     loc = [torch.randint(0, 256, (batch_size, 3, 128, 64)).float()
            for _ in range(num_local)]
-    comp = [torch.randint(0, 256, (batch_size, 3, 224, 224)).float()]
+    r = [F.interpolate(g[0], scale_factor=0.5, mode='nearest')]
+    comp = [torch.randint(0, 256, (batch_size, 3, 224, 224)).float()
+            ][:int(composite)]
     samples = []
     for i in range(batch_size):
         ds = DataSample()
@@ -59,7 +67,7 @@ def fake_batch(model, batch_size: int = 2, num_local: int = 3) -> dict:
         ds.set_field(roi, 'roi_mask')
         samples.append(ds)
     return model.data_preprocessor(
-        dict(inputs=g + loc + comp, data_samples=samples), True)
+        dict(inputs=g + loc + r + comp, data_samples=samples), True)
 
 
 def test_all_objectives_give_finite_named_losses():
@@ -222,9 +230,72 @@ def test_view_count_mismatch_names_both_settings():
                        r'model.num_local_views=2'):
         model(**batch, mode='loss')
     # without the metainfo, too few inputs still fail
-    model = build(tiny_saip_cfg(num_local_views=4))
-    with pytest.raises(ValueError, match='model.num_local_views=4'):
+    model = build(tiny_saip_cfg(num_local_views=5))
+    with pytest.raises(ValueError, match='model.num_local_views=5'):
         model(**fake_batch(model, num_local=3), mode='loss')
+    # one local view too many reads the composite as r, whose size is wrong
+    model = build(tiny_saip_cfg(num_local_views=4))
+    with pytest.raises(ValueError, match=r'r is \(224, 224\)'):
+        model(**fake_batch(model, num_local=3), mode='loss')
+
+
+def test_r_of_another_scale_names_both_settings():
+    model = build(tiny_saip_cfg(ref_scale=0.25))
+    with pytest.raises(ValueError, match=r'r is \(128, 64\).*'
+                       r'model.ref_scale=0.25'):
+        model(**fake_batch(model), mode='loss')
+
+
+def test_css_off_pipeline_may_leave_the_composite_out():
+    model = build(tiny_saip_cfg(css_head=None))
+    losses = model(**fake_batch(model, composite=False), mode='loss')
+    assert {'loss_csm', 'loss_csr'} <= set(losses)
+    model = build(tiny_saip_cfg())
+    with pytest.raises(ValueError, match='MultiPersonComposite'):
+        model(**fake_batch(model, composite=False), mode='loss')
+
+
+def test_split_views_names_the_packed_views():
+    model = build(tiny_saip_cfg())
+    batch = fake_batch(model)
+    views = split_views(batch['inputs'], 3, 0.5, batch['data_samples'])
+    assert views.to_inputs() == batch['inputs']
+    assert [v.shape[-2:] for v in views.local_views] == [(128, 64)] * 3
+    assert views.r.shape[-2:] == (128, 64)
+    assert views.composite.shape[-2:] == (224, 224)
+    no_composite = split_views(batch['inputs'][:-1], 3, 0.5)
+    assert no_composite.composite is None
+
+
+def count_attention_maps(model) -> list:
+    """Calls of any attention layer that asked for its maps."""
+    calls = []
+    for module in model.modules():
+        if isinstance(module, MultiheadSelfAttention):
+            module.register_forward_hook(
+                lambda m, args, out: calls.append(1)
+                if out[1] is not None else None)
+    return calls
+
+
+@pytest.mark.parametrize('att_loss', ['weight 0', 'None'])
+def test_attention_term_off_computes_no_maps(att_loss):
+    head = dict(tiny_saip_cfg()['csm_head'])
+    if att_loss == 'weight 0':
+        head['att_loss_weight'] = 0.
+    else:
+        head['att_loss'] = None
+    model = build(tiny_saip_cfg(csm_head=head))
+    assert not model.with_attn_loss
+    calls = count_attention_maps(model)
+    losses = model(**fake_batch(model), mode='loss')
+    assert 'loss_csm_att' not in losses and 'loss_csm' in losses
+    assert not calls
+    # on, the last block of student and teacher return maps of g1 + g2
+    model = build(tiny_saip_cfg())
+    calls = count_attention_maps(model)
+    assert 'loss_csm_att' in model(**fake_batch(model), mode='loss')
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize('enabled', [('csm', ), ('csr', ), ('css', ),

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from saip_mm.models.heads import CrossScaleMatchingHead
@@ -63,8 +64,10 @@ def test_loss_keys_weights_and_gradients():
         'loss_csm'}
 
 
-def test_att_loss_none_disables_attention_term():
-    head = CrossScaleMatchingHead(**CFG, att_loss=None)
+@pytest.mark.parametrize('off', [dict(att_loss=None),
+                                 dict(att_loss_weight=0.)])
+def test_att_loss_none_or_weight_0_disables_attention_term(off):
+    head = CrossScaleMatchingHead(**CFG, **off)
     assert head.att_loss_module is None
     student = [head(torch.rand(2, 16)) for _ in range(3)]
     teacher = [s.detach() for s in student[:2]]

@@ -1,5 +1,6 @@
 import torch
 import torch.nn.functional as F
+from mmpretrain.structures import DataSample
 
 from saip_mm.models.heads import CrossScaleSearchHead
 from saip_mm.registry import MODELS
@@ -17,6 +18,17 @@ def inputs(batch_size=2):
     return queries, ref, targets
 
 
+def samples_with(masks: dict) -> list:
+    """Data samples carrying ``<name>_mask`` (B, H, W) as uint8 fields."""
+    samples = []
+    for i in range(len(next(iter(masks.values())))):
+        sample = DataSample()
+        for name, mask in masks.items():
+            sample.set_field(mask[i].to(torch.uint8), f'{name}_mask')
+        samples.append(sample)
+    return samples
+
+
 def test_forward_shape():
     head = CrossScaleSearchHead(**TINY)
     queries, ref, _ = inputs()
@@ -32,7 +44,7 @@ def test_loss_is_bce_on_hand_made_mask():
     target = torch.zeros(2, 14, 14)
     target[:, 3:9, 2:5] = 1.  # a pasted person, made by hand
     targets = dict(inst=target, roi=target.flip(-1))
-    losses = head.loss(queries, ref, (14, 14), targets)
+    losses = head.loss(queries, ref, (14, 14), samples_with(targets))
     assert set(losses) == {'loss_css_inst', 'loss_css_roi'}
 
     ref_map = ref.transpose(1, 2).reshape(2, 16, 14, 14)
@@ -53,7 +65,7 @@ def test_mask_features_computed_once_for_all_queries():
     calls = []
     head.mask_convs[0].register_forward_hook(lambda *args: calls.append(1))
     queries, ref, targets = inputs()
-    head.loss(queries, ref, (14, 14), targets)
+    head.loss(queries, ref, (14, 14), samples_with(targets))
     assert len(calls) == 1
     maps = head.predict(queries, ref, (14, 14))
     assert len(calls) == 2
@@ -76,5 +88,21 @@ def test_rectangular_reference_grid():
     queries, _, _ = inputs()
     ref = torch.rand(2, 8 * 4, 16)
     targets = {k: torch.zeros(2, 8, 4) for k in queries}
-    losses = head.loss(queries, ref, (8, 4), targets)
+    losses = head.loss(queries, ref, (8, 4), samples_with(targets))
     assert all(v.ndim == 0 for v in losses.values())
+
+
+def test_paste_masks_are_downsampled_to_the_reference_grid():
+    head = CrossScaleSearchHead(**TINY, loss_weight=1.)
+    queries, ref, _ = inputs()
+    full = torch.zeros(2, 224, 224)
+    full[:, 32:160, 48:112] = 1  # a 128 x 64 paste on a 224 x 224 image
+    losses = head.loss(queries, ref, (14, 14),
+                       samples_with(dict(inst=full, roi=full)))
+    small = torch.zeros(2, 14, 14)
+    small[:, 2:10, 3:7] = 1  # the same paste in 16-pixel cells
+    logits = head(queries['inst'], ref, head.mask_features(
+        ref.transpose(1, 2).reshape(2, 16, 14, 14)))
+    torch.testing.assert_close(
+        losses['loss_css_inst'],
+        F.binary_cross_entropy_with_logits(logits, small))
