@@ -1,8 +1,10 @@
 # The two commands of the README, both idempotent:
-#   make demo   set up .venv (reuses the cached mmcv wheel) and run the demo
+#   make demo   set up .venv (reuses the cached mmcv wheel), run the demo and
+#               draw the trained model's views into its work dir
 #   make test   set up .venv with the test tools and run the test suite
 PYTHON := .venv/bin/python
 DEMO_CONFIG ?= configs/saip/saip_demo.py
+DEMO_WORK_DIR ?= work_dirs/$(basename $(notdir $(DEMO_CONFIG)))
 PYTEST_ARGS ?= -q
 
 .PHONY: demo test lint env env-tests
@@ -14,7 +16,9 @@ env-tests:
 	bash tools/setup_env.sh --tests
 
 demo: env
-	$(PYTHON) tools/train.py $(DEMO_CONFIG)
+	$(PYTHON) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+	$(PYTHON) tools/analysis/visualize_saip.py $(DEMO_CONFIG) \
+		"$$(cat $(DEMO_WORK_DIR)/last_checkpoint)"
 
 test: env-tests
 	$(PYTHON) -m pytest $(PYTEST_ARGS)

@@ -65,6 +65,8 @@ optim_wrapper = dict(
     # on CPU pass --cfg-options optim_wrapper.type=OptimWrapper
     type='AmpOptimWrapper',
     loss_scale='dynamic',
+    # the param-wise groups logged as one summary, not a line per tensor
+    constructor='saip_mm.TrainableParamsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1.5e-4 * 2048 / 256, betas=(0.9, 0.95),
                    weight_decay=0.05),
     paramwise_cfg=dict(

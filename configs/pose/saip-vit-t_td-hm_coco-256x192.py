@@ -7,9 +7,10 @@
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
           'td-hm_ViTPose-small_8xb64-210e_coco-256x192.py']
 
-# backbone-only checkpoint (tools/model_converters/saip_to_backbone.py);
-# override with --cfg-options model.backbone.init_cfg.checkpoint=PATH
-checkpoint = 'checkpoints/saip_vit-t_backbone.pth'
+# backbone-only checkpoint (tools/model_converters/saip_to_backbone.py; a
+# whole SAIP training checkpoint works too); override with
+# --cfg-options model.backbone.init_cfg.checkpoint=PATH
+backbone_checkpoint = 'checkpoints/saip_vit-t_backbone.pth'
 
 # replaces the base's import of mmpose's layer-decay constructor, which only
 # knows mmpretrain.VisionTransformer parameter names
@@ -28,7 +29,7 @@ model = dict(
         with_cls_token=True,
         inter_index=None,
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='')),
+        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
     head=dict(in_channels=192))
 
 optim_wrapper = dict(

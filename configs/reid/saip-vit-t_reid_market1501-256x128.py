@@ -7,8 +7,10 @@ _base_ = [
 ]
 custom_imports = dict(imports=['saip_mm'], allow_failed_imports=False)
 
-# backbone-only checkpoint of tools/model_converters/saip_to_backbone.py
-pretrained = 'checkpoints/saip_vit-t_backbone.pth'
+# backbone-only checkpoint (tools/model_converters/saip_to_backbone.py; a
+# whole SAIP training checkpoint works too); override with
+# --cfg-options model.backbone.init_cfg.checkpoint=PATH
+backbone_checkpoint = 'checkpoints/saip_vit-t_backbone.pth'
 embed_dims = 192
 num_classes = 751  # train ids, printed by market1501_to_reid.py
 
@@ -26,7 +28,7 @@ model = dict(
         out_type='cls_token',
         inter_index=None,
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
     neck=None,
     head=dict(
         type='LinearReIDHead',

@@ -1,4 +1,4 @@
-# SAIP ViT-Small for one Ampere+ GPU: fused AdamW and bf16 autocast.
+# SAIP ViT-Small for one Ampere+ GPU: bf16 autocast, with the base's fused
+# AdamW.
 _base_ = ['./saip_vit-s.py']
-optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16',
-                     optimizer=dict(fused=True))
+optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')

@@ -7,8 +7,7 @@ _base_ = ['./saip_vit-t.py']
 train_dataloader = dict(
     dataset=dict(data_root='../shared/data/persons', ann_file='train.txt'))
 custom_hooks = [
-    dict(type='saip_mm.TeacherMomentumHook', start=0.996, end=1.0,
-         mode='intended'),
+    *_base_.custom_hooks,
     dict(type='saip_mm.ReIDProbeHook', data_root='../shared/data/reid_grid',
          interval=1, by_epoch=True, feature='cls', batch_size=64,
          before_train=True),

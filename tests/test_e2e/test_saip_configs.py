@@ -69,6 +69,13 @@ def test_demo_config_runs_without_data_and_visualises(tmp_path):
     runner = tiny_run(demo, tmp_path, None, save=True)
     assert runner.iter == 2
     assert 'train/loss_css_roi' in runner.message_hub.log_scalars
+    # the first log a user sees: no WARNING (mmengine's one per frozen
+    # teacher tensor, its FileClient deprecation) and no line per tensor
+    log = (Path(runner.log_dir) / f'{runner.timestamp}.log').read_text()
+    assert ' - WARNING - ' not in log, [
+        line for line in log.splitlines() if ' - WARNING - ' in line]
+    assert 'paramwise_options' not in log
+    assert 'not optimised (requires_grad=False): teacher ' in log
     # without --out the PNG goes into the checkpoint's work dir
     png = tmp_path / 'saip_sample.png'
     out = subprocess.run(
@@ -79,6 +86,23 @@ def test_demo_config_runs_without_data_and_visualises(tmp_path):
     assert f'wrote {png}' in out.stdout
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert png.stat().st_size > 20_000
+
+
+def test_demo_schedule_moves_the_weights_within_the_demo():
+    """``make demo`` runs this config as it is: its lr must not be scaled
+    down to nothing by the batch, its warm-up must end early, and its data
+    must last the run (a restarted dataloader logs a WARNING)."""
+    cfg = Config.fromfile(str(REPO / 'configs/saip/saip_demo.py'))
+    max_iters = cfg.train_cfg.max_iters
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+    assert not cfg.auto_scale_lr.enable
+    assert cfg.optim_wrapper.optimizer.lr >= 1e-4
+    assert cfg.optim_wrapper.accumulative_counts == 1
+    assert [s.type for s in cfg.param_scheduler] == ['LinearLR']
+    assert cfg.param_scheduler[0].end <= max_iters // 4
+    loader = cfg.train_dataloader
+    assert loader.dataset.num_samples >= max_iters * loader.batch_size
+    assert cfg.default_hooks.checkpoint.interval == max_iters
 
 
 class TeacherCheck(Hook):

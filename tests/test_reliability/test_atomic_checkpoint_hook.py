@@ -103,6 +103,13 @@ def test_keeps_the_latest_checkpoints(tiny_runner):
                    if p.endswith(('.pth', TMP_SUFFIX)))
     assert files == ['iter_3.pth', 'iter_4.pth']
     assert runner.message_hub.get_info('keep_ckpt_ids') == [3, 4]
+    # mmengine's warnings about the FileClient it builds and never uses
+    # (once before training, once per save) stay out of the log
+    with open(os.path.join(runner.log_dir, f'{runner.timestamp}.log')) as f:
+        log = f.read()
+    assert 'Saving checkpoint at 4 iterations' in log
+    assert '"FileClient" will be deprecated' not in log
+    assert '"HardDiskBackend" is the alias' not in log
 
 
 def test_sigkill_between_write_and_rename_leaves_the_old_file(tmp_path):

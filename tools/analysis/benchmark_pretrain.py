@@ -6,7 +6,7 @@ already on the device, and prints samples/s, the time of each phase, peak
 memory and the counted model FLOPs per sample.
 
 ``--baseline-mae`` adds mmpretrain's MAE (75 % masking, on the global view
-size, through the rectangular-grid classes of ``saip_mm.models.mae_rect``)
+size, through the rectangular-grid classes of ``saip_mm.models.baselines``)
 with the same backbone, decoder and batch. The modes run interleaved in one
 process, so machine load affects them alike, and the ratio of their median
 step times is printed. (SAIP has one path; the naive per-view reference it
@@ -16,7 +16,7 @@ is checked against lives in
 Example::
 
     python tools/analysis/benchmark_pretrain.py \\
-        configs/saip/saip_vit-t_fused-adamw.py --batch-size 8 \\
+        configs/saip/saip_vit-t.py --batch-size 8 \\
         --baseline-mae
 """
 import argparse
@@ -174,10 +174,10 @@ def saip_batch(model: nn.Module, sizes: Dict[str, Tuple[int, int]],
 def mae_config(saip: nn.Module) -> dict:
     """mmpretrain's MAE with SAIP's backbone, input size and CSR decoder.
 
-    Uses the rectangular-grid subclasses of :mod:`saip_mm.models.mae_rect`
+    Uses the rectangular-grid subclasses of :mod:`saip_mm.models.baselines`
     (mmpretrain's MAE assumes square grids).
     """
-    import saip_mm.models.mae_rect  # noqa: F401 (registers the classes)
+    import saip_mm.models.baselines  # noqa: F401 (registers the classes)
     backbone = saip.backbone
     arch = backbone.arch_settings
     patch, grid = backbone.patch_size, backbone.grid_size

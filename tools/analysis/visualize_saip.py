@@ -6,7 +6,7 @@ otherwise; without a checkpoint, into ``work_dirs/<config name>/``.
 
 Example:
     python tools/analysis/visualize_saip.py configs/saip/saip_demo.py \
-        work_dirs/saip_demo/iter_10.pth
+        work_dirs/saip_demo/iter_16.pth
 """
 import argparse
 import os

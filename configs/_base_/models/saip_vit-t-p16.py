@@ -51,3 +51,18 @@ model = dict(
     rescale_mode='nearest',
     csr_mask=dict(mask_ratio=0.75, mode='consistent'),
 )
+
+# The algorithm's hooks, inherited by every SAIP config: a config that adds
+# one writes `custom_hooks = [*_base_.custom_hooks, dict(...)]`, since a list
+# set in a config replaces its base's.
+custom_hooks = [
+    # the EMA teacher follows the student; without it the teacher stays at
+    # its initial weights
+    dict(type='saip_mm.TeacherMomentumHook', start=0.996, end=1.0,
+         mode='intended'),
+    # every iteration seeded from (seed, iteration): --resume repeats the
+    # uninterrupted run exactly
+    dict(type='saip_mm.IterationSeedHook'),
+    # a NaN/Inf loss term stops the run before it reaches the teacher
+    dict(type='saip_mm.NonFiniteLossHook', action='raise'),
+]

@@ -8,6 +8,9 @@ optim_wrapper = dict(
     # CPU pass --cfg-options optim_wrapper.type=OptimWrapper.
     type='AmpOptimWrapper',
     accumulative_counts=accumulative_counts,
+    # mmengine's param-wise groups, logged as one summary instead of a line
+    # per tensor (and a WARNING per frozen teacher tensor)
+    constructor='saip_mm.TrainableParamsOptimWrapperConstructor',
     # fused: one kernel over all parameters (CUDA, and CPU since torch 2.4)
     optimizer=dict(type='AdamW', lr=base_lr, betas=(0.9, 0.95),
                    weight_decay=0.05, fused=True),
@@ -30,13 +33,3 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 # lr is given per 256 samples of the *effective* batch; mmengine scales by
 # world_size x batch_size only, so fold the accumulation into the base.
 auto_scale_lr = dict(enable=True, base_batch_size=256 // accumulative_counts)
-
-custom_hooks = [
-    dict(type='saip_mm.TeacherMomentumHook', start=0.996, end=1.0,
-         mode='intended'),
-    # every iteration seeded from (seed, iteration): --resume repeats the
-    # uninterrupted run exactly
-    dict(type='saip_mm.IterationSeedHook'),
-    # a NaN/Inf loss term stops the run before it reaches the teacher
-    dict(type='saip_mm.NonFiniteLossHook', action='raise'),
-]

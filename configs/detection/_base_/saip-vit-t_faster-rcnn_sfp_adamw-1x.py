@@ -9,8 +9,10 @@ _base_ = [
 ]
 custom_imports = dict(imports=['saip_mm'], allow_failed_imports=False)
 
-# backbone-only checkpoint of tools/model_converters/saip_to_backbone.py
-pretrained = 'checkpoints/saip_vit-t_backbone.pth'
+# backbone-only checkpoint (tools/model_converters/saip_to_backbone.py; a
+# whole SAIP training checkpoint works too); override with
+# --cfg-options model.backbone.init_cfg.checkpoint=PATH
+backbone_checkpoint = 'checkpoints/saip_vit-t_backbone.pth'
 norm_cfg = dict(type='mmpretrain.LN2d', eps=1e-6)
 
 model = dict(
@@ -29,7 +31,7 @@ model = dict(
         out_type='featmap',
         inter_index=None,
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
     neck=dict(
         _delete_=True,
         type='saip_mm.SimpleFeaturePyramid',

@@ -12,9 +12,10 @@ _base_ = [
 ]
 custom_imports = dict(imports=['saip_mm'], allow_failed_imports=False)
 
-# backbone-only checkpoint (tools/model_converters/saip_to_backbone.py);
-# override with --cfg-options model.backbone.init_cfg.checkpoint=PATH
-checkpoint = 'checkpoints/saip_vit-t_backbone.pth'
+# backbone-only checkpoint (tools/model_converters/saip_to_backbone.py; a
+# whole SAIP training checkpoint works too); override with
+# --cfg-options model.backbone.init_cfg.checkpoint=PATH
+backbone_checkpoint = 'checkpoints/saip_vit-t_backbone.pth'
 # the crop size of the dataset configs
 img_size = (512, 512)
 embed_dims = 192
@@ -35,7 +36,7 @@ model = dict(
         with_cls_token=True,
         inter_index=None,
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='')),
+        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
     neck=dict(
         in_channels=[embed_dims] * 4,
         out_channels=embed_dims,

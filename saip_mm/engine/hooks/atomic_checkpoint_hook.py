@@ -1,4 +1,5 @@
 """Checkpoints that a kill at any moment of saving cannot corrupt."""
+import contextlib
 import logging
 import os.path as osp
 from pathlib import Path
@@ -11,8 +12,11 @@ from mmengine.logging import print_log
 
 from saip_mm.registry import HOOKS
 from saip_mm.utils.checkpoint_loader import TMP_SUFFIX, write_atomic
+from saip_mm.utils.log_filters import dropped_log_messages
 
 ATOMIC_BACKEND = 'saip_mm.atomic_local'
+DEPRECATED_FILE_CLIENT = (r'^"FileClient" will be deprecated'
+                          r'|^"HardDiskBackend" is the alias of ')
 
 
 @register_backend(ATOMIC_BACKEND)
@@ -88,9 +92,19 @@ class AtomicCheckpointHook(CheckpointHook):
             file_client_args=file_client_args,
             **kwargs)
 
+    def _unused_file_client_quiet(self):
+        """mmengine 0.10 builds a FileClient in ``before_train`` and in every
+        ``save_checkpoint`` and warns that FileClient is deprecated, though
+        without ``file_client_args`` it never uses it: nothing a user of the
+        config could change, so those warnings are dropped then."""
+        if self.file_client_args is None:
+            return dropped_log_messages(DEPRECATED_FILE_CLIENT)
+        return contextlib.nullcontext()
+
     def before_train(self, runner) -> None:
         """Resolve the output folder; drop temporaries of a killed run."""
-        super().before_train(runner)
+        with self._unused_file_client_quiet():
+            super().before_train(runner)
         if not (is_main_process()
                 and isinstance(self.file_backend, AtomicLocalBackend)
                 and self.file_backend.isdir(self.out_dir)):
@@ -109,16 +123,17 @@ class AtomicCheckpointHook(CheckpointHook):
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        runner.save_checkpoint(
-            self.out_dir,
-            filename,
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            backend_args=self.backend_args,
-            **self.args)
+        with self._unused_file_client_quiet():
+            runner.save_checkpoint(
+                self.out_dir,
+                filename,
+                self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler,
+                meta=meta,
+                by_epoch=self.by_epoch,
+                backend_args=self.backend_args,
+                **self.args)
         if not is_main_process():
             return
         write_atomic(self.last_ckpt.encode(),

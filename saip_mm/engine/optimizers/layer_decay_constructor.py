@@ -3,16 +3,20 @@ from collections import defaultdict
 from typing import Callable, List, Optional, Tuple, Union
 
 from mmengine.logging import print_log
-from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
 from saip_mm.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+from .trainable_params_constructor import (
+    TrainableParamsOptimWrapperConstructor,
+)
 
 BACKBONE_PREFIX = 'backbone.'
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
-class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
+class LayerDecayOptimWrapperConstructor(
+        TrainableParamsOptimWrapperConstructor):
     """Layer-wise lr decay driven by the backbone's ``get_layer_depth``.
 
     Each toolbox ships its own layer-decay constructor and each finds layers
@@ -33,7 +37,10 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     ``lr_mult`` / ``decay_mult``, ``norm_decay_mult``, ...); their lr
     multipliers compose with the layer scale. ``flat_decay_mult`` defaults
     to 0, so norms and biases are not weight-decayed, as ViT fine-tuning
-    recipes (MAE, BEiT, ViTPose) do.
+    recipes (MAE, BEiT, ViTPose) do. Frozen parameters are left out and the
+    groups are logged as a summary (see
+    :class:`TrainableParamsOptimWrapperConstructor`), then one line per
+    depth.
 
     Args:
         optim_wrapper_cfg (dict): The optimizer wrapper config.

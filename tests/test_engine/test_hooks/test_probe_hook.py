@@ -156,7 +156,7 @@ def test_train_py_logs_the_probe(repo_root, shared_data, tmp_path):
         'train_dataloader.persistent_workers=False',
         'train_dataloader.pin_memory=False',
         'default_hooks.logger.interval=1',
-        f'custom_hooks.1.data_root={shared_data / "reid_sample"}'
+        f'custom_hooks.3.data_root={shared_data / "reid_sample"}'
         '/market1501_mini'
     ], cwd=repo_root, env=env, text=True, capture_output=True, timeout=300)
     log = out.stdout + out.stderr

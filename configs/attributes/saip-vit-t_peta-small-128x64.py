@@ -1,0 +1,56 @@
+# PETA attributes (35-attribute evaluation set, identity-disjoint split) at
+# 128x64, sized for a CPU fine-tuning run of a few minutes on the real copy
+# in ../shared/data (11,484 images: 9,182 train+val / 2,302 test), to compare
+# backbone starts (random, MAE, SAIP CPU proxies pretrained at 128x64).
+#   python tools/train.py configs/attributes/saip-vit-t_peta-small-128x64.py \
+#       --cfg-options model.backbone.init_cfg.checkpoint=PATH
+# Chance level: attribute/mA 50.
+_base_ = ['./saip-vit-t_peta-256x128.py']
+
+data_root = '../shared/data'
+ann_file = 'attributes_peta/peta_attributes.json'
+
+model = dict(backbone=dict(img_size=(128, 64)))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(64, 128)),  # (w, h)
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomCrop', crop_size=(128, 64), padding=5),  # (h, w)
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(64, 128)),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root, ann_file=ann_file, pipeline=train_pipeline))
+val_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root, ann_file=ann_file, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+# 60 iterations of batch 64 (0.4 epoch of the 9,182 train+val images;
+# ~3 minutes on 2 shared CPU cores at 1 thread); validation on all 2,302
+# test images every 30 iterations, the best mA checkpoint kept
+max_iters = 60
+train_cfg = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
+    val_interval=30)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=6),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=6, end=max_iters,
+         eta_min=1e-6),
+]
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(by_epoch=False, interval=30, max_keep_ckpts=1,
+                    save_best='attribute/mA', rule='greater'))
+log_processor = dict(by_epoch=False)
