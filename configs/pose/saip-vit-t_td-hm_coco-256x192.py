@@ -42,3 +42,9 @@ optim_wrapper = dict(
         custom_keys=dict(
             pos_embed=dict(decay_mult=0.), cls_token=dict(decay_mult=0.))),
     clip_grad=dict(max_norm=1., norm_type=2))
+
+# relative to {val,test}_dataloader.dataset.data_root like the dataset's own
+# ann_file (tools/train.py and tools/test.py join them), so that a data_root
+# pointed elsewhere moves the metric's json too
+val_evaluator = dict(ann_file='annotations/person_keypoints_val2017.json')
+test_evaluator = val_evaluator
