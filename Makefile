@@ -5,7 +5,7 @@
 PYTHON := .venv/bin/python
 DEMO_CONFIG ?= configs/saip/saip_demo.py
 DEMO_WORK_DIR ?= work_dirs/$(basename $(notdir $(DEMO_CONFIG)))
-PYTEST_ARGS ?= -q
+PYTEST_ARGS ?= -q --durations=25
 
 .PHONY: demo test lint env env-tests
 
