@@ -3,14 +3,14 @@
 Every module of the plugin registers here. A config anywhere in the OpenMMLab
 family reaches it as ``type='saip_mm.X'``: mmengine imports this file from the
 prefix and then the ``locations`` of the registry, so no ``custom_imports`` is
-needed. Modules that subclass mmpose / mmseg / mmdet classes live in
-``saip_mm.integrations`` and load only when their host library is imported
-(see :class:`LazyIntegrationRegistry`), so pretraining needs only mmengine,
-mmcv(-lite) and mmpretrain.
+needed. Modules that subclass a downstream library's classes (mmseg's) live
+in ``saip_mm.integrations`` and load only when that library is imported (see
+:class:`LazyIntegrationRegistry`), so pretraining needs only mmengine,
+mmcv(-lite) and mmpretrain. Only the registries that something registers
+into exist here; the others (samplers, visualizers, ...) are mmengine's.
 """
 from typing import Any, Optional
 
-from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
@@ -19,16 +19,16 @@ from mmengine.registry import (
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
 )
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 
 class LazyIntegrationRegistry(Registry):
     """Registry that loads host-library integrations on a lookup miss.
 
-    ``saip_mm.integrations`` holds classes built on mmpose, mmseg or mmdet.
-    They are imported the first time a lookup misses *and* their host library
-    is already imported (i.e. a config of that library is in use).
+    ``saip_mm.integrations`` holds classes built on downstream libraries
+    (mmseg). They are imported the first time a lookup misses *and* their
+    host library is already imported (i.e. a config of that library is in
+    use).
     """
 
     def get(self, key: str) -> Optional[Any]:
@@ -49,9 +49,6 @@ DATASETS = LazyIntegrationRegistry(
 TRANSFORMS = LazyIntegrationRegistry(
     'transform', parent=MMENGINE_TRANSFORMS, scope='saip_mm',
     locations=['saip_mm.datasets.transforms'])
-DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope='saip_mm',
-    locations=['saip_mm.datasets'])
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='saip_mm',
     locations=['saip_mm.engine.hooks'])
@@ -62,6 +59,3 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
 METRICS = LazyIntegrationRegistry(
     'metric', parent=MMENGINE_METRICS, scope='saip_mm',
     locations=['saip_mm.evaluation'])
-VISUALIZERS = Registry(
-    'visualizer', parent=MMENGINE_VISUALIZERS, scope='saip_mm',
-    locations=['saip_mm.visualization'])

@@ -2,7 +2,7 @@
 # crops: the same-size baseline SAIP is compared against. 8 GPUs x 256 =
 # 2048 per step, SAIP's effective batch; 300 epochs, schedule of mmpretrain's
 # mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py. The rectangular MAE pieces
-# live in saip_mm.models.mae_rect (mmpretrain's assume square grids).
+# live in saip_mm.models.baselines (mmpretrain's assume square grids).
 _base_ = [
     '../_base_/datasets/lup_saip_256x128.py',
     '../_base_/default_runtime.py',

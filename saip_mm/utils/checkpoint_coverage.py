@@ -10,22 +10,15 @@ file, the number of missing keys and the likely fix.
 from typing import Dict, List, Sequence
 
 import torch
-from mmengine.runner import CheckpointLoader
 from torch import nn
+
+from .state_dicts import checkpoint_state
 
 # model keys that checkpoints legitimately lack (buffers rebuilt at init)
 OPTIONAL_SUFFIXES = ('arch_meta', 'num_batches_tracked')
 # prefixes of the pretraining models' state dicts (SAIP, mmpretrain's MAE)
 PRETRAINING_PREFIXES = ('teacher.', 'csm_head.', 'csr_head.', 'css_head.',
                         'neck.decoder', 'neck.mask_token')
-
-
-def checkpoint_state(path: str) -> Dict[str, torch.Tensor]:
-    """The state dict of a checkpoint file (``state_dict`` if nested)."""
-    ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in state.items()}
 
 
 def missing_keys(state: Dict[str, torch.Tensor],

@@ -10,12 +10,12 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
-from mmengine.runner import CheckpointLoader
 
 from saip_mm.models.backbones import SAIPViT
 
-STUDENT_PREFIX = 'backbone.'
-TEACHER_PREFIX = 'teacher.net.backbone.'
+from .state_dicts import BACKBONE_PREFIX, backbone_state
+
+TEACHER_PREFIX = 'teacher.net.' + BACKBONE_PREFIX
 # SAIPv1 / timm ViT names -> ours (mmpretrain's VisionTransformer names).
 TIMM_TO_OURS: Sequence[Tuple[str, str]] = (
     (r'^patch_embed\.proj\.', 'patch_embed.projection.'),
@@ -73,14 +73,8 @@ def export_backbone(checkpoint: str, use_teacher: bool = False,
         types}``, loadable by ``SAIPViT`` through ``init_cfg=dict(
         type='Pretrained', checkpoint=...)`` under ``weights_only=True``.
     """
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt)
-    prefix = TEACHER_PREFIX if use_teacher else STUDENT_PREFIX
-    backbone = {k[len(prefix):]: v for k, v in state.items()
-                if k.startswith(prefix)}
-    if not backbone:
-        raise KeyError(f'{checkpoint}: no key starts with {prefix!r}; '
-                       f'found e.g. {sorted(state)[:5]}')
+    prefix = TEACHER_PREFIX if use_teacher else BACKBONE_PREFIX
+    backbone, _ = backbone_state(checkpoint, prefix)
     model = backbone_from_state(backbone, img_size)
     meta = dict(model.meta, source=str(checkpoint),
                 weights='teacher' if use_teacher else 'student')

@@ -89,6 +89,8 @@ class Mode:
     phases: Dict[str, List[float]] = field(
         default_factory=lambda: defaultdict(list))
     flops: float = 0.
+    components: Dict[str, float] = field(default_factory=dict)
+    first_step: float = 0.
     peak_mem: float = 0.
 
 
@@ -309,14 +311,67 @@ def phase_split(mode: Mode, amp: Optional[str], device: str) -> None:
             mode.phases[name].append(us / 1e3)
 
 
-def count_flops(mode: Mode) -> float:
-    """Model FLOPs of one forward + backward (optimizer and EMA excluded)."""
-    counter = FlopCounterMode(display=False)
-    with counter, mode.wrapper.optim_context(mode.model):
-        losses = mode.model.loss(*mode.batch)
+class LossCall(nn.Module):
+    """``model.loss`` as a module call, so that FlopCounterMode's module
+    tracker names every submodule from the model down (SAIP calls its
+    backbone's ``forward_saip``, which the tracker does not see)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, *batch) -> Dict[str, torch.Tensor]:
+        return self.model.loss(*batch)
+
+
+def components(model: nn.Module) -> Dict[str, str]:
+    """Display name -> module path (below ``model``) of the model's parts:
+    its children, the EMA teacher split into the modules it runs."""
+    parts = {}
+    for name, child in model.named_children():
+        if name == 'data_preprocessor':
+            continue
+        net = getattr(child, 'net', None)
+        if isinstance(net, nn.ModuleDict):
+            parts.update({f'{name} {sub}': f'{name}.net.{sub}'
+                          for sub in net})
+        else:
+            parts[name] = name
+    return parts
+
+
+def count_flops(mode: Mode) -> Tuple[float, Dict[str, float]]:
+    """Model FLOPs of one forward + backward (optimizer and EMA excluded),
+    and the forward's by component.
+
+    Components are the model's parts (:func:`components`; ``other``: the
+    operations outside them, e.g. the losses' own arithmetic) and
+    ``backward``, counted as one: the module tracker's backward attribution
+    is not usable here (a module whose inputs need no gradient, such as the
+    patch embedding or a head reading teacher tokens, stays "entered" for
+    the rest of the backward and is charged for it).
+    """
+    forward = FlopCounterMode(display=False)
+    with forward, mode.wrapper.optim_context(mode.model):
+        losses = LossCall(mode.model)(*mode.batch)
+    backward = FlopCounterMode(display=False)
+    with backward:
         sum(losses.values()).backward()
     mode.wrapper.zero_grad()
-    return counter.get_total_flops()
+    per_module = {name: sum(ops.values())
+                  for name, ops in forward.get_flop_counts().items()}
+    root = LossCall.__name__ + '.model'
+    parts: Dict[str, float] = {}
+    for label, path in components(mode.model).items():
+        prefix = f'{root}.{path}'
+        # the outermost modules that ran (a module can run only parts)
+        ran = [n for n in per_module
+               if n == prefix or n.startswith(prefix + '.')]
+        parts[label] = sum(per_module[n] for n in ran if not any(
+            n.startswith(other + '.') for other in ran))
+    parts['other'] = forward.get_total_flops() - sum(parts.values())
+    parts['backward'] = backward.get_total_flops()
+    return forward.get_total_flops() + parts['backward'], parts
 
 
 class PeakMemory:
@@ -385,6 +440,17 @@ def report(modes: List[Mode], args: argparse.Namespace,
         cells = [f'{statistics.median(m.phases[name]):.0f}'
                  if name in m.phases else '-' for m in modes]
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
+    print('\nGFLOP per sample by component: the forward of each part '
+          '(FlopCounterMode per module), then the whole backward')
+    for mode in modes:
+        total = mode.flops or 1.
+        print(f'  {mode.name}: ' + ', '.join(
+            f'{label} {flops / batch / 1e9:.1f} ({100 * flops / total:.0f} %)'
+            for label, flops in mode.components.items()))
+    if args.warmup:
+        print('first (warm-up) step, s: ' + ', '.join(
+            f'{m.name} {m.first_step:.1f}' for m in modes) +
+            (' (includes compilation)' if args.compile else ''))
     print()
     if 'mae' in median:
         print('SAIP / MAE step-time ratio: '
@@ -410,12 +476,13 @@ def main(argv: Optional[list] = None) -> None:
     load_before = os.getloadavg()
     modes = build_modes(args)
     for mode in modes:
-        mode.flops = count_flops(mode)
+        mode.flops, mode.components = count_flops(mode)
         if args.compile:
             mode.model.loss = torch.compile(mode.model.loss)
         with PeakMemory(args.device) as peak:
-            for _ in range(args.warmup):
-                train_step(mode, args.amp, args.device)
+            for i in range(args.warmup):
+                seconds = timed_steps(mode, 1, args.amp, args.device)
+                mode.first_step = mode.first_step or seconds
         mode.peak_mem = peak.peak
     for _ in range(args.rounds):
         for mode in modes:

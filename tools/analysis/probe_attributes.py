@@ -16,14 +16,15 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+HERE = osp.dirname(osp.abspath(__file__))
+# this checkout's saip_mm, and probe_cli.py beside this file
+sys.path[:0] = [osp.dirname(osp.dirname(HERE)), HERE]
+
+from probe_cli import add_backbone_arguments, backbone_from_args  # noqa: E402
 
 from saip_mm.evaluation.probes import (  # noqa: E402
     PROBE_METHODS,
-    add_backbone_arguments,
     attribute_probe,
-    backbone_from_args,
 )
 
 

@@ -1,11 +1,14 @@
-"""Command-line arguments shared by ``tools/analysis/probe_*.py``."""
+"""Command-line arguments shared by ``tools/analysis/probe_*.py``.
+
+The probe tools import it from beside them; it needs ``saip_mm`` importable
+(the tools put this checkout on ``sys.path`` first).
+"""
 import argparse
 
 import torch
 
+from saip_mm.evaluation.probes import FEATURE_TYPES, load_probe_backbone
 from saip_mm.models.backbones import SAIPViT
-
-from .features import FEATURE_TYPES, load_probe_backbone
 
 RANDOM_CHECKPOINT = 'none'
 
@@ -40,6 +43,7 @@ def add_backbone_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the random weights (default: '
                         '%(default)s)')
+
 
 def backbone_from_args(args: argparse.Namespace) -> SAIPViT:
     """The backbone the parsed arguments ask for, on their device."""

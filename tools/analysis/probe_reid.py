@@ -14,14 +14,13 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+HERE = osp.dirname(osp.abspath(__file__))
+# this checkout's saip_mm, and probe_cli.py beside this file
+sys.path[:0] = [osp.dirname(osp.dirname(HERE)), HERE]
 
-from saip_mm.evaluation.probes import (  # noqa: E402
-    add_backbone_arguments,
-    backbone_from_args,
-    reid_probe,
-)
+from probe_cli import add_backbone_arguments, backbone_from_args  # noqa: E402
+
+from saip_mm.evaluation.probes import reid_probe  # noqa: E402
 
 
 def main() -> None:

@@ -21,6 +21,9 @@ Box = Tuple[int, int, int, int]
 _IDENTITY = np.arange(256, dtype=np.float32)
 # ITU-R 601 luma weights for R, G, B (what RGB2GRAY and torchvision use).
 _GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+# Colour-jitter strengths of the reference (DINO) pipeline, for every view
+# and the composite's background.
+SAIP_JITTER = dict(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
 
 
 def sample_crop_box(rng: np.random.Generator,

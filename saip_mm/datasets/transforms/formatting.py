@@ -26,18 +26,18 @@ class PackSAIPInputs(BaseTransform):
     Keys in ``optional_keys`` are packed when present: a pipeline without
     ``MultiPersonComposite`` (CSS off) packs the views only.
 
-    Masks and other per-sample arrays become tensor fields of the
-    ``DataSample`` (stack them in the model, as mmpretrain's BEiT does with
-    ``mask``); ``default_collate`` keeps data samples as a list.
+    Masks become tensor fields of the ``DataSample`` (stack them in the
+    model, as mmpretrain's BEiT does with ``mask``); ``default_collate``
+    keeps data samples as a list.
 
     **Required Keys:** ``input_keys`` and ``mask_keys`` except the
-    ``optional_keys``; any present ``algorithm_keys`` / ``meta_keys``.
+    ``optional_keys``; any present ``meta_keys``.
 
     **Added Keys:**
 
     - inputs (List[torch.Tensor]): ``3 x H x W`` uint8 tensors.
-    - data_samples (DataSample): with the mask fields (uint8 tensors),
-      algorithm fields (tensors) and meta fields.
+    - data_samples (DataSample): with the mask fields (uint8 tensors) and
+      meta fields.
 
     Args:
         input_keys (Sequence[str]): Keys holding an image or a list of images,
@@ -48,9 +48,6 @@ class PackSAIPInputs(BaseTransform):
         optional_keys (Sequence[str]): Input and mask keys the pipeline may
             leave out. Defaults to those of ``MultiPersonComposite``:
             ``('composite', 'inst_mask', 'roi_mask')``.
-        algorithm_keys (Sequence[str]): Other array keys packed as tensors
-            when present. Defaults to ``('paste_boxes', 'view_boxes',
-            'view_flips')``.
         meta_keys (Sequence[str]): Keys stored as meta information when
             present. Defaults to ``('sample_idx', 'img_path', 'ori_shape',
             'num_local_views')``.
@@ -61,15 +58,12 @@ class PackSAIPInputs(BaseTransform):
                  mask_keys: Sequence[str] = ('inst_mask', 'roi_mask'),
                  optional_keys: Sequence[str] = ('composite', 'inst_mask',
                                                  'roi_mask'),
-                 algorithm_keys: Sequence[str] = ('paste_boxes', 'view_boxes',
-                                                  'view_flips'),
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path',
                                              'ori_shape', 'num_local_views')
                  ) -> None:
         self.input_keys = tuple(input_keys)
         self.mask_keys = tuple(mask_keys)
         self.optional_keys = tuple(optional_keys)
-        self.algorithm_keys = tuple(algorithm_keys)
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:
@@ -90,10 +84,6 @@ class PackSAIPInputs(BaseTransform):
         for key in self.packed(self.mask_keys, results):
             mask = torch.from_numpy(np.asarray(results[key], dtype=np.uint8))
             data_sample.set_field(mask, key, dtype=torch.Tensor)
-        for key in self.algorithm_keys:
-            if key in results:
-                data_sample.set_field(
-                    torch.from_numpy(np.asarray(results[key])), key)
         data_sample.set_metainfo(
             {key: results[key]
              for key in self.meta_keys if key in results})
@@ -108,5 +98,4 @@ class PackSAIPInputs(BaseTransform):
         return (f'{type(self).__name__}(input_keys={self.input_keys}, '
                 f'mask_keys={self.mask_keys}, '
                 f'optional_keys={self.optional_keys}, '
-                f'algorithm_keys={self.algorithm_keys}, '
                 f'meta_keys={self.meta_keys})')

@@ -7,11 +7,9 @@ from mmcv.transforms import BaseTransform
 
 from saip_mm.registry import TRANSFORMS
 
-from .augment_ops import CropAugment
+from .augment_ops import SAIP_JITTER, CropAugment
 from .background_pool import BackgroundPool
 from .rng import ProcessRNG
-
-_JITTER = dict(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
 
 
 def paste_ranges(canvas_size: Tuple[int, int], first_size: Tuple[int, int],
@@ -103,8 +101,6 @@ class MultiPersonComposite(BaseTransform):
     - composite (np.ndarray): ``H x W x 3`` uint8 RGB.
     - roi_mask (np.ndarray): ``H x W`` uint8, 1 where the roi view is.
     - inst_mask (np.ndarray): ``H x W`` uint8, 1 where ``r`` is.
-    - paste_boxes (np.ndarray): ``(2, 4)`` int64 ``(x1, y1, x2, y2)``
-      (end exclusive); row 0 is the roi paste, row 1 the inst paste.
 
     Args:
         background (dict): :class:`BackgroundPool` arguments, e.g.
@@ -148,7 +144,7 @@ class MultiPersonComposite(BaseTransform):
                  interpolation: str = 'bicubic',
                  antialias: bool = True,
                  flip_prob: float = 0.5,
-                 color_jitter: Optional[Dict[str, float]] = _JITTER,
+                 color_jitter: Optional[Dict[str, float]] = SAIP_JITTER,
                  jitter_prob: float = 0.8,
                  gray_prob: float = 0.2,
                  blur_prob: float = 0.1,
@@ -196,8 +192,8 @@ class MultiPersonComposite(BaseTransform):
                 ``r_view``.
 
         Returns:
-            dict: The result dict with ``composite``, ``roi_mask``,
-            ``inst_mask`` and ``paste_boxes``.
+            dict: The result dict with ``composite``, ``roi_mask`` and
+            ``inst_mask``.
         """
         roi = results['img'][self.roi_view_index]
         inst = results['r_view']
@@ -224,7 +220,6 @@ class MultiPersonComposite(BaseTransform):
             boxes.reverse()
 
         results['composite'] = canvas
-        results['paste_boxes'] = np.array(boxes, dtype=np.int64)
         for key, (x1, y1, x2, y2) in zip(('roi_mask', 'inst_mask'), boxes):
             mask = np.zeros(self.size, dtype=np.uint8)
             mask[y1:y2, x1:x2] = 1

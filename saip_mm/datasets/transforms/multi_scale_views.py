@@ -4,25 +4,22 @@ r (g1 at half scale)."""
 from typing import Dict, Optional, Sequence, Tuple
 
 import mmcv
-import numpy as np
 from mmcv.transforms import BaseTransform
 
 from saip_mm.registry import TRANSFORMS
 
-from .augment_ops import CropAugment
+from .augment_ops import SAIP_JITTER, CropAugment
 from .rng import ProcessRNG
-
-_JITTER = dict(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
 
 
 @TRANSFORMS.register_module()
 class SAIPMultiScaleViews(BaseTransform):
     """Two global and ``num_local`` local views of one person image, and r.
 
-    Unlike mmpretrain's ``MultiView``, the crop boxes survive (SAIP relates
-    views across scales), randomness is drawn per call from a per-process
-    generator (:class:`ProcessRNG`), and every image stays uint8 RGB. Each
-    view is cropped from the source first and only the crop is resized.
+    Unlike mmpretrain's ``MultiView``, randomness is drawn per call from a
+    per-process generator (:class:`ProcessRNG`), and every image stays uint8
+    RGB. Each view is cropped from the source first and only the crop is
+    resized.
     Defaults are the reference SAIP / DINO multi-crop settings. ``r`` is g1
     resized by ``r_scale`` (same content, another scale), made here once for
     both its users: the model's CSM view ``r * s2`` and the ``inst`` person
@@ -39,9 +36,6 @@ class SAIPMultiScaleViews(BaseTransform):
 
     **Added Keys:**
 
-    - view_boxes (np.ndarray): ``(2 + N, 4)`` int64 crop boxes
-      ``(x1, y1, x2, y2)`` (end exclusive) in source-image pixels.
-    - view_flips (np.ndarray): ``(2 + N,)`` bool, horizontally flipped.
     - r_view (np.ndarray): g1 resized by ``r_scale`` (sizes rounded down,
       as ``F.interpolate`` does), uint8 RGB.
     - num_local_views (int): N, which the SAIP model checks against its
@@ -95,7 +89,7 @@ class SAIPMultiScaleViews(BaseTransform):
                  interpolation: str = 'bicubic',
                  antialias: bool = True,
                  flip_prob: float = 0.5,
-                 color_jitter: Optional[Dict[str, float]] = _JITTER,
+                 color_jitter: Optional[Dict[str, float]] = SAIP_JITTER,
                  jitter_prob: float = 0.8,
                  gray_prob: float = 0.2,
                  global_blur_probs: Sequence[float] = (1.0, 0.1),
@@ -146,19 +140,13 @@ class SAIPMultiScaleViews(BaseTransform):
             results (dict): Result dict with ``img``.
 
         Returns:
-            dict: The result dict with ``img``, ``view_boxes``,
-            ``view_flips``, ``r_view`` and ``num_local_views`` (see the class
-            docstring).
+            dict: The result dict with ``img``, ``r_view`` and
+            ``num_local_views`` (see the class docstring).
         """
         img = results['img']
         rng = self.rng.generator
         makers = self.global_views + [self.local_view] * self.num_local
-        views = [maker(img, rng) for maker in makers]
-        results['img'] = [view for view, _, _ in views]
-        results['view_boxes'] = np.array([box for _, box, _ in views],
-                                         dtype=np.int64).reshape(-1, 4)
-        results['view_flips'] = np.array([flip for _, _, flip in views],
-                                         dtype=bool)
+        results['img'] = [maker(img, rng)[0] for maker in makers]
         g1 = results['img'][0]
         h, w = (int(s * self.r_scale) for s in g1.shape[:2])
         results['r_view'] = mmcv.imresize(

@@ -5,7 +5,6 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.runner import CheckpointLoader
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
@@ -13,14 +12,12 @@ from tqdm import tqdm
 from saip_mm.datasets.image_io import imread_rgb
 from saip_mm.models.backbones import SAIPViT
 from saip_mm.utils.model_converters import backbone_from_state
+from saip_mm.utils.state_dicts import backbone_state
 
 # ImageNet statistics in RGB order, as in pretraining.
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
 FEATURE_TYPES = ('cls', 'avg')
-# Where the backbone sits in the checkpoints we probe: SAIP and MAE
-# training checkpoints (student), or an exported backbone (no prefix).
-BACKBONE_PREFIX = 'backbone.'
 
 
 class PersonImageList(Dataset):
@@ -141,9 +138,5 @@ def load_probe_backbone(checkpoint: Optional[str] = None,
         model = SAIPViT(arch, img_size=img_size, inter_index=None)
         model.init_weights()
         return model.eval()
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt)
-    if any(k.startswith(BACKBONE_PREFIX) for k in state):
-        state = {k[len(BACKBONE_PREFIX):]: v for k, v in state.items()
-                 if k.startswith(BACKBONE_PREFIX)}
+    state, _ = backbone_state(checkpoint)
     return backbone_from_state(state, img_size).eval()

@@ -5,13 +5,13 @@ import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import update_init_info
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor, nn
 
 from saip_mm.models.utils.pos_embed import resample_pos_embed
 from saip_mm.registry import MODELS
+from saip_mm.utils.state_dicts import backbone_state
 
-from .vit_layers import AttnMaps, TransformerBlock, init_vit_weights
+from .vit_layers import TransformerBlock, init_vit_weights
 
 ARCH_ZOO: Dict[str, dict] = {
     'tiny': dict(embed_dims=192, num_layers=12, num_heads=3,
@@ -226,28 +226,19 @@ class SAIPViT(BaseModule):
 
         Args:
             checkpoint (str): Path of a checkpoint (ours, an mmengine
-                training checkpoint, or a plain state dict).
+                training checkpoint, or a plain state dict; read by
+                :func:`~saip_mm.utils.state_dicts.backbone_state`).
             prefix (str): Keep only keys starting with it, stripped
                 (``'backbone.'`` for a full SAIP checkpoint; taken
                 automatically when no prefix is given and the file is a
                 SAIP / MAE training checkpoint).
         """
-        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
-            else ckpt
-        if not prefix and 'pos_embed' not in state and \
-                'backbone.pos_embed' in state:
+        state, used = backbone_state(checkpoint, prefix or None)
+        if used != prefix:
             # a whole SAIP / MAE training checkpoint given as a backbone
-            prefix = 'backbone.'
-            print_log(f"{checkpoint} is a training checkpoint: loading its "
-                      "student backbone (prefix='backbone.')",
-                      logger='current')
-        if prefix:
-            state = {k[len(prefix):]: v for k, v in state.items()
-                     if k.startswith(prefix)}
-            if not state:
-                raise KeyError(f'{checkpoint}: no key starts with prefix '
-                               f'{prefix!r}')
+            print_log(f'{checkpoint} is a training checkpoint: loading its '
+                      f'student backbone (prefix={used!r})', logger='current')
+            prefix = used
         try:
             incompatible = self.load_state_dict(state, strict=False)
         except (RuntimeError, ValueError) as err:
@@ -461,4 +452,4 @@ class SAIPViT(BaseModule):
         return self
 
 
-__all__ = ['SAIPViT', 'ARCH_ZOO', 'AttnMaps']
+__all__ = ['SAIPViT', 'ARCH_ZOO']

@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
 
+# the last block's (softmax(q k^T), softmax(v v^T)) maps, each
+# (B, heads, N, N): what SAIP's attention-distillation term compares
 AttnMaps = Tuple[Tensor, Tensor]
 
 # One setting for every attention layer, as timm's ``use_fused_attn()``:
@@ -135,14 +137,7 @@ def init_vit_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def stack_blocks(blocks: nn.ModuleList, x: Tensor) -> Tensor:
-    """Run ``x`` through ``blocks`` without attention maps."""
-    for block in blocks:
-        x = block(x)[0]
-    return x
-
-
 __all__ = [
-    'MultiheadSelfAttention', 'FeedForward', 'TransformerBlock',
-    'init_vit_weights', 'stack_blocks', 'use_fused_attn'
+    'AttnMaps', 'MultiheadSelfAttention', 'FeedForward', 'TransformerBlock',
+    'init_vit_weights', 'use_fused_attn'
 ]

@@ -14,6 +14,9 @@ MAE baseline is mmpretrain's MAE at our input size.
 weights load into ``SAIPViT`` (the key names are the same) with the
 architecture checked; see
 :func:`saip_mm.utils.model_converters.backbone_from_state`.
+
+It is the baseline of ``configs/mae/`` and
+``tools/analysis/compare_pretraining.py``, not part of SAIP.
 """
 from typing import Sequence, Tuple
 
@@ -25,49 +28,9 @@ from mmpretrain.models.necks import MAEPretrainDecoder
 from mmpretrain.models.selfsup import MAEViT
 from torch import Tensor
 
+from saip_mm.models.utils.patchify import patchify, unpatchify
+from saip_mm.models.utils.pos_embed import sincos_pos_embed_2d
 from saip_mm.registry import MODELS
-
-
-def sincos_pos_embed_2d(grid: Sequence[int], embed_dims: int,
-                        cls_token: bool = True,
-                        temperature: float = 10000.) -> Tensor:
-    """Fixed 2-D sine-cosine position embedding in patch-token order.
-
-    The same frequencies and channel layout as MAE (``sin(x), cos(x),
-    sin(y), cos(y)``, a quarter of the channels each), enumerated row-major
-    like the tokens of a ``(rows, cols)`` grid.
-
-    Args:
-        grid (Sequence[int]): Patch grid (rows, cols).
-        embed_dims (int): Channels; a multiple of 4.
-        cls_token (bool): Prepend an all-zero row for the CLS token.
-            Defaults to True.
-        temperature (float): Frequency base. Defaults to 10000.
-
-    Returns:
-        Tensor: (1, [1 +] rows * cols, embed_dims).
-
-    Example:
-        >>> sincos_pos_embed_2d((16, 8), 192).shape
-        torch.Size([1, 129, 192])
-    """
-    if embed_dims % 4:
-        raise ValueError(f'embed_dims must be a multiple of 4, got '
-                         f'{embed_dims}')
-    rows, cols = torch.meshgrid(
-        torch.arange(grid[0], dtype=torch.float32),
-        torch.arange(grid[1], dtype=torch.float32),
-        indexing='ij')
-    quarter = embed_dims // 4
-    omega = temperature**(-torch.arange(quarter, dtype=torch.float32) /
-                          quarter)
-    out_x = cols.flatten()[:, None] * omega
-    out_y = rows.flatten()[:, None] * omega
-    pos = torch.cat(
-        [out_x.sin(), out_x.cos(), out_y.sin(), out_y.cos()], dim=1)[None]
-    if cls_token:
-        pos = torch.cat([pos.new_zeros(1, 1, embed_dims), pos], dim=1)
-    return pos
 
 
 @MODELS.register_module()
@@ -176,19 +139,8 @@ class MAEPretrainHeadRect(MAEPretrainHead):
 
     def patchify(self, imgs: Tensor) -> Tensor:
         """(B, C, H, W) -> (B, h * w, p * p * C), patches row-major."""
-        p = self.patch_size
-        B, C, H, W = imgs.shape
-        if H % p or W % p:
-            raise ValueError(f'image size {(H, W)} is not a multiple of the '
-                             f'patch size {p}')
-        x = imgs.reshape(B, C, H // p, p, W // p, p)
-        x = torch.einsum('nchpwq->nhwpqc', x)
-        return x.reshape(B, (H // p) * (W // p), p * p * C)
+        return patchify(imgs, self.patch_size)
 
     def unpatchify(self, x: Tensor) -> Tensor:
         """(B, h * w, p * p * C) -> (B, C, h * p, w * p)."""
-        p, (h, w) = self.patch_size, self.patch_resolution
-        B = x.shape[0]
-        x = x.reshape(B, h, w, p, p, self.in_channels)
-        x = torch.einsum('nhwpqc->nchpwq', x)
-        return x.reshape(B, self.in_channels, h * p, w * p)
+        return unpatchify(x, self.patch_size, self.patch_resolution)

@@ -1,16 +1,14 @@
 """Cross-scale matching (CSM): a DINO projection head and its losses."""
 import math
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from saip_mm.models.backbones.vit_layers import init_vit_weights
+from saip_mm.models.backbones.vit_layers import AttnMaps, init_vit_weights
 from saip_mm.registry import MODELS
-
-AttnMaps = Tuple[Tensor, Tensor]
 
 
 class NormalizedLinear(nn.Module):

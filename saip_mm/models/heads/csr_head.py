@@ -9,6 +9,7 @@ from saip_mm.models.backbones.vit_layers import (
     TransformerBlock,
     init_vit_weights,
 )
+from saip_mm.models.utils.patchify import patchify, unpatchify
 from saip_mm.models.utils.pos_embed import resample_pos_embed
 from saip_mm.registry import MODELS
 
@@ -176,26 +177,13 @@ class CrossScaleReconstructionHead(BaseModule):
         return self.predictor(self.norm(x)[:, 2:])
 
     def patchify(self, imgs: Tensor) -> Tensor:
-        """(B, C, H, W) images to (B, h*w, p*p*C) patches, any H and W.
-
-        Within a patch the order is (row, col, channel), as in MAE.
-        """
-        B, C, H, W = imgs.shape
-        p = self.patch_size
-        if H % p or W % p:
-            raise ValueError(f'image size {(H, W)} is not divisible by the '
-                             f'patch size {p}')
-        h, w = H // p, W // p
-        x = imgs.reshape(B, C, h, p, w, p).permute(0, 2, 4, 3, 5, 1)
-        return x.reshape(B, h * w, p * p * C)
+        """(B, C, H, W) images to (B, h*w, p*p*C) patches (see
+        :func:`~saip_mm.models.utils.patchify.patchify`)."""
+        return patchify(imgs, self.patch_size)
 
     def unpatchify(self, x: Tensor, grid: Tuple[int, int]) -> Tensor:
         """Inverse of :meth:`patchify`: (B, h*w, p*p*C) to (B, C, H, W)."""
-        B = x.shape[0]
-        h, w = grid
-        p = self.patch_size
-        x = x.reshape(B, h, w, p, p, -1).permute(0, 5, 1, 3, 2, 4)
-        return x.reshape(B, -1, h * p, w * p)
+        return unpatchify(x, self.patch_size, grid)
 
     def construct_target(self, imgs: Tensor) -> Tensor:
         """Patchified target, per-patch normalised when ``norm_pix``."""

@@ -1,14 +1,13 @@
 """KL distillation of attention and value-relation maps (CSM attention)."""
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from saip_mm.models.backbones.vit_layers import AttnMaps
 from saip_mm.registry import MODELS
 
 from .dino_loss import at_least_fp32
-
-AttnMaps = Tuple[Tensor, Tensor]
 
 
 @MODELS.register_module()

@@ -1,5 +1,6 @@
-"""Resampling of absolute position embeddings on rectangular grids."""
-from typing import Tuple
+"""Absolute position embeddings on rectangular grids: the fixed 2-D
+sine-cosine one, and resampling to another grid."""
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -51,3 +52,45 @@ def resample_pos_embed(pos_embed: Tensor, new_grid: Tuple[int, int],
     else:
         raise ValueError(f"mode must be '2d' or '1d', got {mode!r}")
     return torch.cat([prefix, grid.to(dtype)], dim=1)
+
+
+def sincos_pos_embed_2d(grid: Sequence[int], embed_dims: int,
+                        cls_token: bool = True,
+                        temperature: float = 10000.) -> Tensor:
+    """Fixed 2-D sine-cosine position embedding in patch-token order.
+
+    The same frequencies and channel layout as MAE (``sin(x), cos(x),
+    sin(y), cos(y)``, a quarter of the channels each), enumerated row-major
+    like the tokens of a ``(rows, cols)`` grid.
+
+    Args:
+        grid (Sequence[int]): Patch grid (rows, cols).
+        embed_dims (int): Channels; a multiple of 4.
+        cls_token (bool): Prepend an all-zero row for the CLS token.
+            Defaults to True.
+        temperature (float): Frequency base. Defaults to 10000.
+
+    Returns:
+        Tensor: (1, [1 +] rows * cols, embed_dims).
+
+    Example:
+        >>> sincos_pos_embed_2d((16, 8), 192).shape
+        torch.Size([1, 129, 192])
+    """
+    if embed_dims % 4:
+        raise ValueError(f'embed_dims must be a multiple of 4, got '
+                         f'{embed_dims}')
+    rows, cols = torch.meshgrid(
+        torch.arange(grid[0], dtype=torch.float32),
+        torch.arange(grid[1], dtype=torch.float32),
+        indexing='ij')
+    quarter = embed_dims // 4
+    omega = temperature**(-torch.arange(quarter, dtype=torch.float32) /
+                          quarter)
+    out_x = cols.flatten()[:, None] * omega
+    out_y = rows.flatten()[:, None] * omega
+    pos = torch.cat(
+        [out_x.sin(), out_x.cos(), out_y.sin(), out_y.cos()], dim=1)[None]
+    if cls_token:
+        pos = torch.cat([pos.new_zeros(1, 1, embed_dims), pos], dim=1)
+    return pos

@@ -39,8 +39,6 @@ def test_pack_single_sample():
         mask = sample.get(key)
         assert mask.dtype == torch.uint8 and mask.shape == (224, 224)
         assert int(mask.sum()) == 128 * 64
-    assert sample.paste_boxes.shape == (2, 4)
-    assert sample.view_boxes.shape == (2 + NUM_LOCAL, 4)
     assert sample.img_path.endswith('.jpg')
     assert sample.num_local_views == NUM_LOCAL
 

@@ -14,6 +14,7 @@ from saip_mm.datasets.transforms.augment_ops import (
     sample_crop_box,
     to_grayscale,
 )
+from saip_mm.datasets.transforms.rng import ProcessRNG
 
 GEOMETRY_ONLY = dict(color_jitter=None, gray_prob=0., global_blur_probs=(0, 0),
                      local_blur_prob=0., global_solarize_probs=(0, 0))
@@ -21,6 +22,18 @@ GEOMETRY_ONLY = dict(color_jitter=None, gray_prob=0., global_blur_probs=(0, 0),
 
 def _run(transform, img):
     return transform.transform(dict(img=img))
+
+
+def _makers(transform):
+    """The view makers of ``transform`` in view order (g1, g2, locals)."""
+    return transform.global_views + [transform.local_view] * \
+        transform.num_local
+
+
+def _boxes(transform, img, seed=0):
+    """Crop boxes that the view makers of ``transform`` draw for ``img``."""
+    rng = np.random.default_rng(seed)
+    return np.array([maker(img, rng)[1] for maker in _makers(transform)])
 
 
 @pytest.mark.parametrize('num_local', [0, 2, 7])
@@ -32,8 +45,6 @@ def test_shapes_and_dtype(random_rgb, num_local):
     assert [v.shape for v in views] == ([(256, 128, 3)] * 2 +
                                         [(128, 64, 3)] * num_local)
     assert all(v.dtype == np.uint8 and v.flags.c_contiguous for v in views)
-    assert results['view_boxes'].shape == (2 + num_local, 4)
-    assert results['view_flips'].shape == (2 + num_local, )
     assert results['num_local_views'] == num_local
 
 
@@ -65,7 +76,7 @@ def test_crop_aspect_and_area_in_range(random_rgb):
     # A tall image: every draw of the local range fits, no fallback.
     img = random_rgb(800, 400)
     transform = SAIPMultiScaleViews(num_local=40, **GEOMETRY_ONLY)
-    boxes = _run(transform, img)['view_boxes']
+    boxes = _boxes(transform, img)
     for box in boxes:
         low, high = _rounding_slack(box)
         assert low <= 0.6 and high >= 0.4, f'aspect of {box} out of range'
@@ -77,15 +88,19 @@ def test_crop_aspect_and_area_in_range(random_rgb):
     assert (boxes[:, 2] <= 400).all() and (boxes[:, 3] <= 800).all()
 
 
-def test_views_are_the_reported_crops(random_rgb):
+def test_views_are_their_crops_resized(random_rgb):
     """Crop first, then resize: each view is exactly its box, resized."""
     img = random_rgb(90, 50)  # smaller than the 256 x 128 output
     transform = SAIPMultiScaleViews(num_local=3, antialias=False,
                                     **GEOMETRY_ONLY)
-    results = _run(transform, img)
-    for view, box, flip in zip(results['img'], results['view_boxes'],
-                               results['view_flips']):
-        x1, y1, x2, y2 = box
+    torch.manual_seed(7)
+    views = _run(transform, img)['img']
+    # the same stream again, drawn maker by maker to see each box and flip
+    rng = ProcessRNG(type(transform).__name__).generator
+    assert len(views) == len(_makers(transform)) == 5
+    for view, maker in zip(views, _makers(transform)):
+        made, (x1, y1, x2, y2), flip = maker(img, rng)
+        np.testing.assert_array_equal(view, made)
         expected = mmcv.imresize(img[y1:y2, x1:x2], view.shape[1::-1],
                                  interpolation='bicubic')
         if flip:
@@ -97,11 +112,11 @@ def test_randomness_differs_per_call(random_rgb):
     transform = SAIPMultiScaleViews()
     img = random_rgb(300, 140)
     first, second = _run(transform, img), _run(transform, img)
-    assert not np.array_equal(first['view_boxes'], second['view_boxes'])
-    assert not np.array_equal(first['img'][0], second['img'][0])
-    flips = np.concatenate(
-        [_run(transform, img)['view_flips'] for _ in range(10)])
-    assert 0.2 < flips.mean() < 0.8
+    for view_a, view_b in zip(first['img'], second['img']):
+        assert not np.array_equal(view_a, view_b)
+    rng = np.random.default_rng(0)
+    flips = [transform.local_view(img, rng)[2] for _ in range(90)]
+    assert 0.2 < np.mean(flips) < 0.8
 
 
 def test_torch_seed_controls_the_stream(random_rgb):
@@ -111,12 +126,11 @@ def test_torch_seed_controls_the_stream(random_rgb):
     transform = SAIPMultiScaleViews(num_local=2)
     first = _run(transform, img)
     again = _run(SAIPMultiScaleViews(num_local=2), img)
-    np.testing.assert_array_equal(first['view_boxes'], again['view_boxes'])
     for view_a, view_b in zip(first['img'], again['img']):
         np.testing.assert_array_equal(view_a, view_b)
     torch.manual_seed(12)
     other = _run(transform, img)  # the same instance follows the new seed
-    assert not np.array_equal(first['view_boxes'], other['view_boxes'])
+    assert not np.array_equal(first['img'][0], other['img'][0])
 
 
 def test_tiny_image_is_upsampled(random_rgb):

@@ -13,7 +13,8 @@ from saip_mm.evaluation.probes import (
     mean_accuracy,
 )
 
-from .conftest import TINY_SIZE, write_image
+from ...conftest import write_image
+from .conftest import TINY_SIZE
 
 
 def clusters(n_per: int, seed: int):

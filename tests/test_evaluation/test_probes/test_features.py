@@ -8,7 +8,7 @@ from saip_mm.evaluation.probes import (
     pool_tokens,
 )
 from saip_mm.models.backbones import SAIPViT
-from saip_mm.models.mae_rect import MAEViTRect
+from saip_mm.models.baselines import MAEViTRect
 
 from .conftest import TINY_SIZE
 

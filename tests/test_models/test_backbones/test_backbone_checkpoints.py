@@ -1,7 +1,7 @@
 """Loading a checkpoint of another architecture into SAIPViT fails loudly,
 naming the keys and both shapes. (Resolution changes, architecture
-metadata, missing keys and weights_only refusal are tested in
-tests/test_models/test_backbones and tests/test_utils.)"""
+metadata and missing keys are tested in test_saip_vit.py, weights_only
+refusal in tests/test_utils.)"""
 import re
 
 import pytest

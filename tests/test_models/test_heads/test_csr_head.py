@@ -16,20 +16,6 @@ def masked_inputs(batch_size=2, grid=(20, 10), seed=0):
     return visible, torch.rand(batch_size, 16), out
 
 
-def test_patchify_rectangular_and_inverse():
-    head = CrossScaleReconstructionHead(**TINY)
-    imgs = torch.rand(2, 3, 320, 160)
-    patches = head.patchify(imgs)
-    assert patches.shape == (2, 200, 768)
-    # patch (row 1, col 2), pixel (row 3, col 5), channel 1
-    idx = 1 * 10 + 2
-    assert patches[0, idx, (3 * 16 + 5) * 3 + 1] == imgs[0, 1, 16 + 3,
-                                                         32 + 5]
-    torch.testing.assert_close(head.unpatchify(patches, (20, 10)), imgs)
-    with pytest.raises(ValueError):
-        head.patchify(torch.rand(1, 3, 300, 160))
-
-
 def test_norm_pix_target_statistics():
     head = CrossScaleReconstructionHead(**TINY)
     imgs = torch.rand(2, 3, 64, 32) * 5 + 2
