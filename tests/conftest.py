@@ -24,26 +24,38 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope='session')
-def pretrained_backbone(tmp_path_factory) -> Path:
-    """A backbone checkpoint made by the pretraining tools themselves: one
-    iteration of ``configs/saip/saip_demo.py`` (all three objectives, real
-    photo, no download), exported like ``saip_to_backbone.py`` does."""
+def demo_run(tmp_path_factory):
+    """The runner after 2 iterations of ``configs/saip/saip_demo.py`` (all
+    three objectives, real photo, no download) at batch 2, a checkpoint
+    after each: the run the demo test checks and the one the downstream
+    tests' backbone comes from (one pretraining run for both)."""
     from mmengine.config import Config
     from mmengine.runner import Runner
 
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs/saip/saip_demo.py'))
+    cfg.work_dir = str(tmp_path_factory.mktemp('saip_demo'))
+    cfg.experiment_name = 'demo_run'  # own mmengine logger
+    cfg.train_cfg.max_iters = 2
+    cfg.train_dataloader.update(batch_size=2, num_workers=0,
+                                persistent_workers=False, pin_memory=False)
+    cfg.train_dataloader.dataset.num_samples = 4
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint.update(interval=1, by_epoch=False)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+@pytest.fixture(scope='session')
+def pretrained_backbone(demo_run) -> Path:
+    """A backbone checkpoint made by the pretraining tools themselves: the
+    demo run's last checkpoint exported like ``saip_to_backbone.py`` does."""
     from saip_mm.utils.checkpoint_loader import save_checkpoint_atomic
     from saip_mm.utils.model_converters import export_backbone
 
-    work_dir = tmp_path_factory.mktemp('saip_demo')
-    cfg = Config.fromfile(str(REPO_ROOT / 'configs/saip/saip_demo.py'))
-    cfg.work_dir = str(work_dir)
-    cfg.experiment_name = 'pretrained_backbone'  # own mmengine logger
-    cfg.train_cfg.max_iters = 1
-    cfg.train_dataloader.batch_size = 2
-    cfg.default_hooks.checkpoint.interval = 1
-    Runner.from_cfg(cfg).train()
+    work_dir = Path(demo_run.work_dir)
     path = work_dir / 'saip_vit-t_backbone.pth'
-    save_checkpoint_atomic(export_backbone(str(work_dir / 'iter_1.pth')),
+    save_checkpoint_atomic(export_backbone(str(work_dir / 'iter_2.pth')),
                            str(path))
     return path
 

@@ -23,35 +23,6 @@ def shrink_heads(model: dict) -> None:
         model.css_head.update(embed_dims=128, num_query_blocks=1)
 
 
-def tiny_run(config: Path, work_dir: Path, data_root: Path, iters: int = 2,
-             narrow: bool = False, save: bool = False):
-    cfg = Config.fromfile(str(config))
-    if narrow:
-        shrink_heads(cfg.model)
-    cfg.work_dir = str(work_dir)
-    cfg.optim_wrapper.type = 'OptimWrapper'
-    cfg.train_dataloader.update(batch_size=2, num_workers=0,
-                                persistent_workers=False, pin_memory=False)
-    if cfg.train_dataloader.dataset.type == 'saip_mm.PersonImageDataset':
-        cfg.train_dataloader.dataset.update(
-            data_root=str(data_root), ann_file='train.txt',
-            indices=2 * iters)
-    else:
-        cfg.train_dataloader.dataset.num_samples = 2 * iters
-    if 'max_epochs' in cfg.train_cfg:
-        cfg.train_cfg.max_epochs = 1
-    else:
-        cfg.train_cfg.max_iters = iters
-    cfg.default_hooks.logger.interval = 1
-    if save:
-        cfg.default_hooks.checkpoint.update(interval=iters, by_epoch=False)
-    else:
-        cfg.default_hooks.checkpoint = None
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    return runner
-
-
 def test_view_count_mismatch_stops_the_demo(tmp_path):
     # the issue's reproduction: 3 local views in the pipeline, 2 in the model
     cfg = Config.fromfile(str(REPO / 'configs/saip/saip_demo.py'))
@@ -64,9 +35,10 @@ def test_view_count_mismatch_stops_the_demo(tmp_path):
         Runner.from_cfg(cfg).train()
 
 
-def test_demo_config_runs_without_data_and_visualises(tmp_path):
+def test_demo_config_runs_without_data_and_visualises(demo_run):
+    runner = demo_run  # 2 iterations of the demo config (tests/conftest.py)
     demo = REPO / 'configs/saip/saip_demo.py'
-    runner = tiny_run(demo, tmp_path, None, save=True)
+    work_dir = Path(runner.work_dir)
     assert runner.iter == 2
     assert 'train/loss_css_roi' in runner.message_hub.log_scalars
     # the first log a user sees: no WARNING (mmengine's one per frozen
@@ -77,10 +49,10 @@ def test_demo_config_runs_without_data_and_visualises(tmp_path):
     assert 'paramwise_options' not in log
     assert 'not optimised (requires_grad=False): teacher ' in log
     # without --out the PNG goes into the checkpoint's work dir
-    png = tmp_path / 'saip_sample.png'
+    png = work_dir / 'saip_sample.png'
     out = subprocess.run(
         [sys.executable, 'tools/analysis/visualize_saip.py', str(demo),
-         str(tmp_path / 'iter_2.pth')], cwd=REPO,
+         str(work_dir / 'iter_2.pth')], cwd=REPO,
         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert f'wrote {png}' in out.stdout
