@@ -32,7 +32,7 @@ def test_saip_and_mae_modes_print_ratio_and_phases(tmp_path, capsys):
     config = tmp_path / 'tiny.py'
     config.write_text(TINY.format(repo=REPO))
     load_tool().main([str(config), '--batch-size', '1', '--rounds', '1',
-                      '--iters', '1', '--warmup', '0', '--baseline-mae',
+                      '--iters', '1', '--warmup', '1', '--baseline-mae',
                       '--threads', '1'])
     out = capsys.readouterr().out
     for mode in ('saip', 'mae'):
@@ -42,6 +42,28 @@ def test_saip_and_mae_modes_print_ratio_and_phases(tmp_path, capsys):
         assert f'| {phase} | ' in out
     assert 'saip: OptimWrapper (fp32), fused AdamW' in out
     assert 'SAIP / MAE step-time ratio: ' in out
+    assert '| mode | s/step | CPU s/step |' in out
+    assert 'first (warm-up) step, s: saip ' in out
+
+
+def test_flops_by_component_add_up(tmp_path):
+    config = tmp_path / 'tiny.py'
+    config.write_text(TINY.format(repo=REPO))
+    tool = load_tool()
+    args = tool.parse_args([str(config), '--batch-size', '1'])
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpretrain')
+    mode = tool.build_modes(args)[0]
+    total, parts = tool.count_flops(mode)
+    assert set(parts) == {'backbone', 'csm_head', 'csr_head', 'css_head',
+                          'teacher backbone', 'teacher csm_head', 'other',
+                          'backward'}
+    assert sum(parts.values()) == total
+    # every part ran; what runs outside the parts is small
+    assert all(parts[name] > 0 for name in (
+        'backbone', 'csm_head', 'csr_head', 'css_head', 'teacher backbone',
+        'teacher csm_head', 'backward'))
+    assert 0 <= parts['other'] < 0.05 * total
 
 
 @pytest.mark.parametrize('name, dtype, compiled', [

@@ -86,6 +86,7 @@ class Mode:
     batch: Tuple[object, object]
     note: str
     step_times: List[float] = field(default_factory=list)
+    cpu_times: List[float] = field(default_factory=list)
     phases: Dict[str, List[float]] = field(
         default_factory=lambda: defaultdict(list))
     flops: float = 0.
@@ -268,12 +269,14 @@ def train_step(mode: Mode, amp: Optional[str], device: str,
 
 def timed_steps(mode: Mode, iters: int, amp: Optional[str],
                 device: str) -> float:
-    """Mean wall seconds per step over ``iters`` steps."""
+    """Mean wall seconds per step over ``iters`` steps; the process's mean
+    CPU seconds per step go to ``mode.cpu_times``."""
     synchronize(device)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(iters):
         train_step(mode, amp, device)
     synchronize(device)
+    mode.cpu_times.append((time.process_time() - cpu_start) / iters)
     return (time.perf_counter() - start) / iters
 
 
@@ -340,6 +343,33 @@ def components(model: nn.Module) -> Dict[str, str]:
     return parts
 
 
+class ComponentFlopCounter(FlopCounterMode):
+    """FlopCounterMode that also charges each operation to one component:
+    the first whose module path (a prefix) is among the modules running it.
+
+    Per-module totals cannot be summed into components: a head's method may
+    run a submodule outside the head's own ``forward`` (SAIP's CSS mask
+    convolutions), which the head's total then lacks.
+    """
+
+    def __init__(self, paths: Dict[str, str]) -> None:
+        super().__init__(display=False)
+        self.paths = paths
+        self.components: Dict[str, float] = defaultdict(float)
+
+    def _count_flops(self, func_packet, out, args, kwargs):
+        before = self.flop_counts['Global'][func_packet]
+        out = super()._count_flops(func_packet, out, args, kwargs)
+        flops = self.flop_counts['Global'][func_packet] - before
+        if flops:
+            running = self.mod_tracker.parents
+            label = next((label for label, path in self.paths.items()
+                          if any(name == path or name.startswith(path + '.')
+                                 for name in running)), 'other')
+            self.components[label] += flops
+        return out
+
+
 def count_flops(mode: Mode) -> Tuple[float, Dict[str, float]]:
     """Model FLOPs of one forward + backward (optimizer and EMA excluded),
     and the forward's by component.
@@ -351,25 +381,17 @@ def count_flops(mode: Mode) -> Tuple[float, Dict[str, float]]:
     patch embedding or a head reading teacher tokens, stays "entered" for
     the rest of the backward and is charged for it).
     """
-    forward = FlopCounterMode(display=False)
+    root = LossCall.__name__ + '.model'
+    paths = {label: f'{root}.{path}'
+             for label, path in components(mode.model).items()}
+    forward = ComponentFlopCounter(paths)
     with forward, mode.wrapper.optim_context(mode.model):
         losses = LossCall(mode.model)(*mode.batch)
     backward = FlopCounterMode(display=False)
     with backward:
         sum(losses.values()).backward()
     mode.wrapper.zero_grad()
-    per_module = {name: sum(ops.values())
-                  for name, ops in forward.get_flop_counts().items()}
-    root = LossCall.__name__ + '.model'
-    parts: Dict[str, float] = {}
-    for label, path in components(mode.model).items():
-        prefix = f'{root}.{path}'
-        # the outermost modules that ran (a module can run only parts)
-        ran = [n for n in per_module
-               if n == prefix or n.startswith(prefix + '.')]
-        parts[label] = sum(per_module[n] for n in ran if not any(
-            n.startswith(other + '.') for other in ran))
-    parts['other'] = forward.get_total_flops() - sum(parts.values())
+    parts = {label: forward.components[label] for label in [*paths, 'other']}
     parts['backward'] = backward.get_total_flops()
     return forward.get_total_flops() + parts['backward'], parts
 
@@ -418,14 +440,18 @@ def report(modes: List[Mode], args: argparse.Namespace,
               *load[0], *load[1]))
     for mode in modes:
         print(f'  {mode.name}: {mode.note}')
-    print(f"\n| mode | s/step | samples/s | GFLOP/sample | TFLOP/s | "
-          f'{mem} GiB |')
-    print('|---|---|---|---|---|---|')
+    # CPU s/step: the process's CPU time, which a loaded machine's time
+    # slicing does not inflate (with 1 thread: about the step's work)
+    print(f"\n| mode | s/step | CPU s/step | samples/s | GFLOP/sample | "
+          f'TFLOP/s | {mem} GiB |')
+    print('|---|---|---|---|---|---|---|')
     median = {m.name: statistics.median(m.step_times) for m in modes}
     for mode in modes:
         step = median[mode.name]
         gflop = mode.flops / batch / 1e9
-        print(f'| {mode.name} | {step:.3f} | {batch / step:.1f} | '
+        print(f'| {mode.name} | {step:.3f} | '
+              f'{statistics.median(mode.cpu_times):.3f} | '
+              f'{batch / step:.1f} | '
               f'{gflop:.1f} | {gflop * batch / step / 1e3:.3g} | '
               f'{mode.peak_mem / 2**30:.2f} |')
     names = [p for p in STEP_PHASES + FORWARD_PHASES
@@ -453,8 +479,10 @@ def report(modes: List[Mode], args: argparse.Namespace,
             (' (includes compilation)' if args.compile else ''))
     print()
     if 'mae' in median:
+        cpu = {m.name: statistics.median(m.cpu_times) for m in modes}
         print('SAIP / MAE step-time ratio: '
-              f"{median['saip'] / median['mae']:.2f}")
+              f"{median['saip'] / median['mae']:.2f} (CPU time: "
+              f"{cpu['saip'] / cpu['mae']:.2f})")
 
 
 def main(argv: Optional[list] = None) -> None:
@@ -480,10 +508,11 @@ def main(argv: Optional[list] = None) -> None:
         if args.compile:
             mode.model.loss = torch.compile(mode.model.loss)
         with PeakMemory(args.device) as peak:
-            for i in range(args.warmup):
+            for _ in range(args.warmup):
                 seconds = timed_steps(mode, 1, args.amp, args.device)
                 mode.first_step = mode.first_step or seconds
         mode.peak_mem = peak.peak
+        mode.cpu_times.clear()
     for _ in range(args.rounds):
         for mode in modes:
             mode.step_times.append(

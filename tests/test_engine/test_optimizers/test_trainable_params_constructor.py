@@ -53,22 +53,30 @@ def build(model: nn.Module, constructor: str):
         paramwise_cfg=PARAMWISE))
 
 
-def settings(optim_wrapper) -> list:
-    return [([id(p) for p in g['params']], g['lr'], g['weight_decay'])
-            for g in optim_wrapper.optimizer.param_groups]
+def settings(optim_wrapper) -> dict:
+    """Every optimised parameter's settings (its group's, but params)."""
+    return {id(p): {k: v for k, v in g.items() if k != 'params'}
+            for g in optim_wrapper.optimizer.param_groups
+            for p in g['params']}
 
 
-def test_same_groups_as_mmengine_in_a_summary(records):
+def test_same_settings_as_mmengine_in_merged_groups_and_a_summary(records):
     model = StudentTeacher()
     default = build(model, 'DefaultOptimWrapperConstructor')
     assert any('is skipped since its requires_grad=False' in m
                for _, m in records)
     records.clear()
     ours = build(model, 'saip_mm.TrainableParamsOptimWrapperConstructor')
+    # every parameter keeps its lr, weight decay and the rest, in one group
+    # per setting instead of one per parameter
     assert settings(ours) == settings(default)
-    optimised = {id(p) for g in ours.optimizer.param_groups
-                 for p in g['params']}
-    assert optimised == {id(p) for p in model.parameters() if p.requires_grad}
+    assert {s['weight_decay'] for s in settings(ours).values()} == {0, 0.05}
+    assert len(default.optimizer.param_groups) == 7
+    assert len(ours.optimizer.param_groups) == 2
+    optimised = [id(p) for g in ours.optimizer.param_groups
+                 for p in g['params']]
+    assert sorted(optimised) == sorted(
+        id(p) for p in model.parameters() if p.requires_grad)
     assert [level for level, _ in records] == [logging.INFO]
     assert records[0][1] == '\n'.join([
         'optimizer: 7 trainable tensors, 252 parameters, in these param '
@@ -77,6 +85,35 @@ def test_same_groups_as_mmengine_in_a_summary(records):
         '  lr=0.001, weight_decay=0.05: 3 tensors, 200 parameters',
         '  not optimised (requires_grad=False): head 1 tensors, 2 '
         'parameters; teacher 6 tensors, 244 parameters'])
+
+
+def test_merged_groups_step_and_resume_as_per_parameter_groups():
+    """The merged optimizer updates as mmengine's does, and its state dict
+    loads into a fresh merged optimizer."""
+    torch.manual_seed(0)
+    models = [StudentTeacher(), None, None]
+    models[1:] = copy.deepcopy(models[0]), copy.deepcopy(models[0])
+    kinds = ('DefaultOptimWrapperConstructor',
+             'saip_mm.TrainableParamsOptimWrapperConstructor',
+             'saip_mm.TrainableParamsOptimWrapperConstructor')
+    wrappers = [build(m, kind) for m, kind in zip(models, kinds)]
+    x = torch.randn(4, 8)
+    for step in range(3):
+        if step == 2:  # resume the third model from the second's state
+            # (a copy, as from a file: loading shares same-device tensors)
+            wrappers[2].load_state_dict(
+                copy.deepcopy(wrappers[1].state_dict()))
+            models[2].load_state_dict(models[1].state_dict())
+        for model, wrapper in zip(models, wrappers):
+            wrapper.update_params(model.head(model.backbone(x)).square()
+                                  .sum())
+    for name, param in models[0].named_parameters():
+        for other in models[1:]:
+            torch.testing.assert_close(other.get_parameter(name), param,
+                                       rtol=0, atol=0)
+    # a checkpoint saved with one group per parameter does not load
+    with pytest.raises(ValueError, match='parameter groups'):
+        wrappers[1].load_state_dict(wrappers[0].state_dict())
 
 
 def test_layer_decay_builds_on_it(records):
