@@ -5,11 +5,13 @@
 # classes on the converter's val split (140 photos).
 # The labels are .mat files; convert them once (labels/, splits/ and a
 # photos link are written into --out-dir, which is this config's data_root):
-#   python tools/dataset_converters/ccp_to_mmseg.py ../shared/data/parsing_ccp \
-#       --out-dir work_dirs/data/ccp
-#   python tools/train.py configs/parsing/saip-vit-t_upernet_ccp-small-256x256.py \
+#   python tools/dataset_converters/ccp_to_mmseg.py \
+#       ../shared/data/parsing_ccp --out-dir work_dirs/data/ccp
+#   python tools/train.py \
+#       configs/parsing/saip-vit-t_upernet_ccp-small-256x256.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=PATH
-# Chance level (every pixel the majority class, null): mIoU 1.23.
+# Chance level (every pixel the majority class, null: 76.8 % of the val
+# pixels, 47 classes present in val): mIoU 1.63, aAcc 76.8.
 _base_ = ['./saip-vit-t_upernet_ccp-512x512.py']
 
 data_root = 'work_dirs/data/ccp'
@@ -51,8 +53,8 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # 24 iterations of batch 4 (96 of the 560 train photos; ~11 s an iteration
-# on 2 shared CPU cores), the 140 val photos scored (~2 minutes) every 12
-# iterations, the best mIoU checkpoint kept
+# on 2 shared CPU cores); the 140 val photos are scored (~2 minutes) at the
+# end of training, the best mIoU checkpoint kept
 max_iters = 24
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,
@@ -61,8 +63,8 @@ param_scheduler = [
          by_epoch=False)
 ]
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
-train_cfg = dict(max_iters=max_iters, val_interval=12)
+train_cfg = dict(max_iters=max_iters, val_interval=24)
 default_hooks = dict(
     logger=dict(interval=4),
-    checkpoint=dict(interval=12, max_keep_ckpts=1, save_best='mIoU',
+    checkpoint=dict(interval=24, max_keep_ckpts=1, save_best='mIoU',
                     rule='greater'))

@@ -5,7 +5,7 @@
 # pretrained at 128x64). Camera-aware mAP / CMC (saip_mm's metric).
 #   python tools/train.py configs/reid/saip-vit-t_reid_grid-small-128x64.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=PATH
-# Chance level (random ranking, 1 true match in 900): mAP ~0.8.
+# Chance level (random ranking, 1 true match in 900): mAP 0.82, R1 0.11.
 _base_ = ['./saip-vit-t_reid_market1501-256x128.py']
 
 data_root = '../shared/data/reid_grid'
