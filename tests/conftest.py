@@ -2,6 +2,7 @@
 a pretrained backbone, a tiny Market-1501 style folder."""
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -24,11 +25,15 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope='session')
-def demo_run(tmp_path_factory):
-    """The runner after 2 iterations of ``configs/saip/saip_demo.py`` (all
-    three objectives, real photo, no download) at batch 2, a checkpoint
-    after each: the run the demo test checks and the one the downstream
-    tests' backbone comes from (one pretraining run for both)."""
+def demo_run(tmp_path_factory) -> SimpleNamespace:
+    """2 iterations of ``configs/saip/saip_demo.py`` (all three objectives,
+    real photo, no download) at batch 2, a checkpoint after each: the run
+    the demo test checks and the one the downstream tests' backbone comes
+    from (one pretraining run for both).
+
+    Returns ``runner``, ``work_dir`` and ``log``, the run's log file as it
+    was when the run ended (later in-process runs may append to it).
+    """
     from mmengine.config import Config
     from mmengine.runner import Runner
 
@@ -43,7 +48,9 @@ def demo_run(tmp_path_factory):
     cfg.default_hooks.checkpoint.update(interval=1, by_epoch=False)
     runner = Runner.from_cfg(cfg)
     runner.train()
-    return runner
+    log = Path(runner.log_dir, f'{runner.timestamp}.log').read_text()
+    return SimpleNamespace(runner=runner, work_dir=Path(cfg.work_dir),
+                           log=log)
 
 
 @pytest.fixture(scope='session')
@@ -53,7 +60,7 @@ def pretrained_backbone(demo_run) -> Path:
     from saip_mm.utils.checkpoint_loader import save_checkpoint_atomic
     from saip_mm.utils.model_converters import export_backbone
 
-    work_dir = Path(demo_run.work_dir)
+    work_dir = demo_run.work_dir
     path = work_dir / 'saip_vit-t_backbone.pth'
     save_checkpoint_atomic(export_backbone(str(work_dir / 'iter_2.pth')),
                            str(path))

@@ -36,14 +36,14 @@ def test_view_count_mismatch_stops_the_demo(tmp_path):
 
 
 def test_demo_config_runs_without_data_and_visualises(demo_run):
-    runner = demo_run  # 2 iterations of the demo config (tests/conftest.py)
+    runner = demo_run.runner  # 2 demo iterations (tests/conftest.py)
     demo = REPO / 'configs/saip/saip_demo.py'
-    work_dir = Path(runner.work_dir)
+    work_dir = demo_run.work_dir
     assert runner.iter == 2
     assert 'train/loss_css_roi' in runner.message_hub.log_scalars
     # the first log a user sees: no WARNING (mmengine's one per frozen
     # teacher tensor, its FileClient deprecation) and no line per tensor
-    log = (Path(runner.log_dir) / f'{runner.timestamp}.log').read_text()
+    log = demo_run.log
     assert ' - WARNING - ' not in log, [
         line for line in log.splitlines() if ' - WARNING - ' in line]
     assert 'paramwise_options' not in log
