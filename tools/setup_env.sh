@@ -17,6 +17,8 @@
 #                    on PATH) and an NVIDIA GPU are present and nvcc matches
 #                    torch's CUDA major version, else the CPU ops; cuda
 #                    insists (set TORCH_CUDA_ARCH_LIST to build without a GPU)
+#   SAIP_NVIDIA_GPUS_DIR  where the driver lists its GPUs, read when
+#                    nvidia-smi is not on PATH (default: /proc/driver/nvidia/gpus)
 #   SAIP_VENV        the venv (default: .venv in the repository)
 #   SAIP_WHEELHOUSE  the mmcv wheel cache (default: ~/.cache/saip_mm/wheels)
 #   SAIP_REBUILD_MMCV=1  rebuild the cached mmcv wheel
@@ -25,6 +27,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${SAIP_VENV:-$ROOT/.venv}
 WHEELHOUSE=${SAIP_WHEELHOUSE:-$HOME/.cache/saip_mm/wheels}
 OPS=${SAIP_MMCV_OPS:-auto}
+NVIDIA_GPUS_DIR=${SAIP_NVIDIA_GPUS_DIR:-/proc/driver/nvidia/gpus}
 REQ=$ROOT/requirements
 C=(-c "$REQ/constraints.txt")
 TESTS= DRY_RUN=
@@ -105,7 +108,7 @@ find_cuda_home() {  # a CUDA toolkit: bin/nvcc and include/cuda_runtime.h
 }
 has_gpu() {
     { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '; } ||
-        ls /proc/driver/nvidia/gpus/* >/dev/null 2>&1
+        ls "$NVIDIA_GPUS_DIR"/* >/dev/null 2>&1
 }
 CUDA_TOOLKIT=$(find_cuda_home || true)
 NVCC_VERSION=${CUDA_TOOLKIT:+$("$CUDA_TOOLKIT/bin/nvcc" --version 2>/dev/null |

@@ -1,6 +1,5 @@
 """tools/setup_env.sh --dry-run: which interpreter makes the venv and which
 mmcv ops variant is built, on stand-in interpreters and CUDA toolkits."""
-import glob
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,6 @@ SCRIPT = REPO / 'tools/setup_env.sh'
 BASH = shutil.which('bash')
 # what the dry run needs besides bash builtins; no python, nvcc or nvidia-smi
 TOOLS = ('dirname', 'grep', 'sed', 'realpath', 'ls', 'tr', 'head', 'env')
-HOST_HAS_GPU = bool(glob.glob('/proc/driver/nvidia/gpus/*'))
 
 
 def fake_python(folder: Path, name: str, version: str,
@@ -41,9 +39,14 @@ def bin_dir(tmp_path) -> Path:
 
 def dry_run(tmp_path: Path, bin_dir: Path,
             env: Optional[Dict[str, str]] = None):
+    # no GPU unless a test says so: the driver's GPU list is an empty
+    # folder, and there is no nvidia-smi on PATH
+    gpus = tmp_path / 'nvidia_gpus'
+    gpus.mkdir(exist_ok=True)
     full_env = dict(PATH=str(bin_dir), HOME=str(tmp_path),
                     SAIP_VENV=str(tmp_path / 'venv'),
-                    CUDA_HOME=str(tmp_path / 'no_cuda'))
+                    CUDA_HOME=str(tmp_path / 'no_cuda'),
+                    SAIP_NVIDIA_GPUS_DIR=str(gpus))
     full_env.update(env or {})
     return subprocess.run([BASH, str(SCRIPT), '--dry-run'], env=full_env,
                           capture_output=True, text=True, timeout=60)
@@ -99,7 +102,6 @@ def fake_cuda(tmp_path: Path, release: str = '13.0') -> Path:
     return home
 
 
-@pytest.mark.skipif(HOST_HAS_GPU, reason='this host has an NVIDIA GPU')
 def test_cpu_ops_without_a_gpu_or_a_toolkit(tmp_path, bin_dir):
     fake_python(bin_dir, 'python3.11', '3.11')
     out = dry_run(tmp_path, bin_dir)
@@ -127,6 +129,19 @@ def test_cuda_ops_with_nvcc_and_a_gpu(tmp_path, bin_dir):
     out = dry_run(tmp_path, bin_dir, dict(CUDA_HOME=str(home),
                                           SAIP_MMCV_OPS='cpu'))
     assert 'mmcv ops: cpu (SAIP_MMCV_OPS=cpu)' in out.stdout
+
+
+def test_cuda_ops_from_the_drivers_gpu_list_without_nvidia_smi(
+        tmp_path, bin_dir):
+    fake_python(bin_dir, 'python3.11', '3.11')
+    gpus = tmp_path / 'driver_gpus'
+    (gpus / '0000:00:05.0').mkdir(parents=True)
+    home = fake_cuda(tmp_path)
+    out = dry_run(tmp_path, bin_dir, dict(CUDA_HOME=str(home),
+                                          SAIP_NVIDIA_GPUS_DIR=str(gpus)))
+    assert out.returncode == 0, out.stderr
+    assert f'mmcv ops: cuda (nvcc 13.0 in {home} and an NVIDIA GPU)' \
+        in out.stdout
 
 
 def test_rejects_unknown_ops_variant(tmp_path, bin_dir):
