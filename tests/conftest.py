@@ -11,6 +11,28 @@ SHARED_DATA = Path(os.environ.get(
     'SAIP_SHARED_DATA', REPO_ROOT.parent / 'shared' / 'data')).resolve()
 
 
+DOWNSTREAM_TASKS = ('pose', 'parsing', 'reid', 'attributes', 'detection')
+DOWNSTREAM_CONFIGS = sorted(
+    path for task in DOWNSTREAM_TASKS
+    for path in (REPO_ROOT / 'configs' / task).glob('*.py'))
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """A test taking ``downstream_config`` runs once per downstream config
+    file (``configs/<task>/*.py``, ids relative to ``configs/``)."""
+    if 'downstream_config' in metafunc.fixturenames:
+        metafunc.parametrize(
+            'downstream_config', DOWNSTREAM_CONFIGS,
+            ids=[str(p.relative_to(REPO_ROOT / 'configs'))
+                 for p in DOWNSTREAM_CONFIGS])
+
+
+@pytest.fixture(scope='session')
+def downstream_configs() -> list:
+    """Every downstream config file, sorted."""
+    return DOWNSTREAM_CONFIGS
+
+
 @pytest.fixture(scope='session')
 def repo_root() -> Path:
     """The repository root."""

@@ -7,24 +7,16 @@ Every pose, parsing, ReID, attribute and detection config sets a top-level
 student backbone of a whole SAIP training checkpoint by itself. The docs
 override the key ``model.backbone.init_cfg.checkpoint``.
 """
-from pathlib import Path
-
-import pytest
 from mmengine.config import Config
 
-CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-TASKS = ('pose', 'parsing', 'reid', 'attributes', 'detection')
-DOWNSTREAM = sorted(p for task in TASKS for p in (CONFIGS / task).glob('*.py'))
+
+def test_every_task_has_configs(downstream_configs):
+    assert {p.parent.name for p in downstream_configs} == {
+        'pose', 'parsing', 'reid', 'attributes', 'detection'}
 
 
-def test_every_task_has_configs():
-    assert {p.parent.name for p in DOWNSTREAM} == set(TASKS)
-
-
-@pytest.mark.parametrize('path', DOWNSTREAM,
-                         ids=lambda p: str(p.relative_to(CONFIGS)))
-def test_backbone_checkpoint(path):
-    cfg = Config.fromfile(str(path))
+def test_backbone_checkpoint(downstream_config):
+    cfg = Config.fromfile(str(downstream_config))
     init_cfg = cfg.model.backbone.init_cfg
     assert init_cfg == dict(type='Pretrained',
                             checkpoint=cfg.backbone_checkpoint)
