@@ -49,7 +49,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope='session')
 def demo_run(tmp_path_factory) -> SimpleNamespace:
     """2 iterations of ``configs/saip/saip_demo.py`` (all three objectives,
-    real photo, no download) at batch 2, a checkpoint after each: the run
+    real photo, no download) at batch 2, checkpoint ``iter_2.pth``: the run
     the demo test checks and the one the downstream tests' backbone comes
     from (one pretraining run for both).
 
@@ -67,7 +67,7 @@ def demo_run(tmp_path_factory) -> SimpleNamespace:
                                 persistent_workers=False, pin_memory=False)
     cfg.train_dataloader.dataset.num_samples = 4
     cfg.default_hooks.logger.interval = 1
-    cfg.default_hooks.checkpoint.update(interval=1, by_epoch=False)
+    cfg.default_hooks.checkpoint.update(interval=2, by_epoch=False)
     runner = Runner.from_cfg(cfg)
     runner.train()
     log = Path(runner.log_dir, f'{runner.timestamp}.log').read_text()
