@@ -51,3 +51,17 @@ def test_metric_reads_gt_score():
              gt_score=torch.tensor([1., 0.]))
     ])
     assert metric.compute_metrics(metric.results)['accuracy'] == 100.
+
+
+def test_head_wider_than_the_dataset_is_refused():
+    # a 3-attribute head on a 2-attribute dataset: label_to_onehot would
+    # pad the targets to 3 and score a believable mA
+    metric = PedestrianAttributeMetric()
+    metric.dataset_meta = dict(classes=('hat', 'bag'))
+    with pytest.raises(ValueError, match=r'scores 3 attributes but the '
+                       r'dataset has 2 .*model.head.num_classes=2'):
+        metric.process({}, [dict(pred_score=torch.tensor([0.9, 0.1, 0.7]),
+                                 gt_label=torch.tensor([0]))])
+    metric.process({}, [dict(pred_score=torch.tensor([0.9, 0.1]),
+                             gt_label=torch.tensor([0]))])
+    assert metric.compute_metrics(metric.results)['accuracy'] == 100.

@@ -69,9 +69,23 @@ class PedestrianAttributeMetric(BaseMetric):
         self.thr = thr
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Keep binary predictions and targets of every sample."""
+        """Keep binary predictions and targets of every sample.
+
+        Raises:
+            ValueError: The model scores another number of attributes than
+                the dataset names (``dataset_meta['classes']``): the
+                targets would be padded or cut to the head's width and the
+                scores would look valid.
+        """
+        classes = (self.dataset_meta or {}).get('classes')
         for sample in data_samples:
             score = sample['pred_score'].detach().cpu()
+            if classes is not None and score.numel() != len(classes):
+                raise ValueError(
+                    f'the model scores {score.numel()} attributes but the '
+                    f'dataset has {len(classes)} ({list(classes)[:3]} ...): '
+                    f'set model.head.num_classes={len(classes)}, or evaluate '
+                    'a checkpoint trained on these attributes')
             if 'gt_score' in sample:
                 target = sample['gt_score'].cpu()
             else:
