@@ -1,4 +1,5 @@
 """Lightweight backbones for person images."""
+from .saip_tinyvit import SAIPTinyViT
 from .saip_vit import ARCH_ZOO, SAIPViT
 
-__all__ = ['SAIPViT', 'ARCH_ZOO']
+__all__ = ['SAIPViT', 'SAIPTinyViT', 'ARCH_ZOO']
