@@ -62,9 +62,10 @@ class SAIP(BaseSelfSupervisor):
         if not heads:
             raise ValueError('SAIP needs at least one of csm_head, csr_head '
                              'and css_head with a positive loss_weight')
-        for name, cfg in heads.items():
-            setattr(self, name, MODELS.build(
-                {'in_channels': self.backbone.embed_dims, **cfg}))
+        for name, cfg in heads.items():  # CSM reads final tokens, others
+            width = self.backbone.embed_dims if name == 'csm_head' else \
+                self.backbone.inter_dims  # inter ones (widths may differ)
+            setattr(self, name, MODELS.build({'in_channels': width, **cfg}))
         self.with_csm, self.with_csr, self.with_css = (
             f'{name}_head' in heads for name in ('csm', 'csr', 'css'))
         self.with_attn_loss = (self.with_csm and

@@ -107,6 +107,7 @@ class SAIPViT(BaseModule):
         embed_dims = self.arch_settings['embed_dims']
         num_layers = self.arch_settings['num_layers']
         self.embed_dims = embed_dims
+        self.inter_dims = embed_dims  # width of forward_saip's 'inter'
         self.num_layers = num_layers
         self.patch_size = patch_size
         self.img_size = ((img_size, img_size) if isinstance(img_size, int)

@@ -1,6 +1,8 @@
 """Model utilities: position embeddings, patchify, cross-scale masks, the
-named SAIP views and multi-view forwards."""
+named SAIP views, multi-view forwards and the token interface of a
+hierarchical backbone."""
 from .cross_scale_mask import CrossScaleMaskGenerator
+from .hierarchical_tokens import HierarchicalTokens
 from .multi_view import apply_per_view, encode_views
 from .patchify import patchify, unpatchify
 from .pos_embed import resample_pos_embed, sincos_pos_embed_2d
@@ -9,5 +11,5 @@ from .saip_views import SAIPViews, split_views
 __all__ = [
     'resample_pos_embed', 'sincos_pos_embed_2d', 'patchify', 'unpatchify',
     'CrossScaleMaskGenerator', 'SAIPViews', 'split_views', 'encode_views',
-    'apply_per_view'
+    'apply_per_view', 'HierarchicalTokens'
 ]
