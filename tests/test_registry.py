@@ -18,19 +18,23 @@ def test_backbone_builds_from_every_scope_without_importing_saip_mm():
     # a fresh interpreter (one for all scopes: imports cost seconds): only
     # the 'saip_mm.' prefix imports the plugin
     lines = ['import sys', 'from mmengine.registry import DefaultScope']
+    backbones = ("dict(type='saip_mm.SAIPViT', arch='tiny')",
+                 "dict(type='saip_mm.SAIPTinyViT', arch='5m')")
     for scope, module in sorted(SCOPES.items()):
         lines += [
             f'from {module} import MODELS',
             f"with DefaultScope.overwrite_default_scope('{scope}'):",
-            "    m = MODELS.build(dict(type='saip_mm.SAIPViT', arch='tiny'))",
-            f"print('{scope}', type(m).__name__)",
+            *[f'    m{i} = MODELS.build({cfg})'
+              for i, cfg in enumerate(backbones)],
+            f"print('{scope}', type(m0).__name__, type(m1).__name__)",
         ]
     lines.insert(2, "assert 'saip_mm' not in sys.modules")
     out = subprocess.run([sys.executable, '-c', '\n'.join(lines)],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == [
-        w for scope in sorted(SCOPES) for w in (scope, 'SAIPViT')]
+        w for scope in sorted(SCOPES)
+        for w in (scope, 'SAIPViT', 'SAIPTinyViT')]
 
 
 def test_pretraining_import_needs_no_downstream_library():
