@@ -11,9 +11,10 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 
-from saip_mm.models.backbones import SAIPViT
+from saip_mm.models.backbones import SAIPTinyViT, SAIPViT
+from saip_mm.models.utils import HierarchicalTokens
 
-from .state_dicts import BACKBONE_PREFIX, backbone_state
+from .state_dicts import BACKBONE_PREFIX, backbone_state, strip_prefix
 
 TEACHER_PREFIX = 'teacher.net.' + BACKBONE_PREFIX
 # SAIPv1 / timm ViT names -> ours (mmpretrain's VisionTransformer names).
@@ -26,6 +27,8 @@ TIMM_TO_OURS: Sequence[Tuple[str, str]] = (
     (r'^blocks\.(\d+)\.mlp\.fc2\.', r'layers.\1.ffn.layers.1.'),
     (r'^norm\.', 'ln1.'),
 )
+# where HierarchicalTokens keeps its net (SAIP with a hierarchical student)
+NET_PREFIX = 'net.'
 BACKBONE_KEY = re.compile(
     r'^(cls_token|pos_embed|patch_embed\.|blocks\.|norm\.|inter_norm\.)')
 
@@ -58,6 +61,58 @@ def backbone_from_state(state: Dict[str, torch.Tensor],
     return model
 
 
+def tinyvit_from_state(state: Dict[str, torch.Tensor]) -> SAIPTinyViT:
+    """Build a SAIPTinyViT that fits ``state`` and load it strictly.
+
+    The architecture is read from ``arch_meta`` (``SAIPTinyViT.meta_tensor``:
+    number of stages n, then n channels, depths, heads, window sizes, and
+    the anchor (H, W)). The mask token of masked pretraining is left out:
+    the net is built without one, as downstream.
+
+    Args:
+        state (dict): The net's keys without prefix, with ``arch_meta``.
+
+    Returns:
+        SAIPTinyViT: The net with the weights loaded.
+    """
+    meta = state['arch_meta'].tolist()
+    n = meta[0]
+    channels, depths, heads, windows = (meta[1 + k * n:1 + (k + 1) * n]
+                                        for k in range(4))
+    model = SAIPTinyViT(
+        arch=dict(channels=channels, depths=depths, num_heads=heads,
+                  window_sizes=windows),
+        img_size=tuple(meta[1 + 4 * n:]))
+    model.load_state_dict(
+        {k: v for k, v in state.items() if k != 'mask_token'}, strict=True)
+    return model
+
+
+def hierarchical_from_state(state: Dict[str, torch.Tensor]
+                            ) -> HierarchicalTokens:
+    """``HierarchicalTokens`` around the SAIPTinyViT of ``state``, for the
+    probes (its final CLS is the net's pooled, normed last stage).
+
+    Args:
+        state (dict): A bare net (an exported backbone) or a
+            ``HierarchicalTokens`` state (the net under ``net.``).
+
+    Returns:
+        HierarchicalTokens: With the net's weights (and ``inter_norm``'s
+        when ``state`` has them).
+    """
+    adapter = f'{NET_PREFIX}arch_meta' in state
+    net = tinyvit_from_state(strip_prefix(state, NET_PREFIX)
+                             if adapter else state)
+    model = HierarchicalTokens(dict(type='saip_mm.SAIPTinyViT',
+                                    arch=net.arch_settings,
+                                    img_size=net.img_size))
+    model.net = net
+    if adapter:
+        model.inter_norm.load_state_dict(strip_prefix(state, 'inter_norm.'))
+    return model
+
+
 def export_backbone(checkpoint: str, use_teacher: bool = False,
                     img_size: Optional[Tuple[int, int]] = None) -> dict:
     """Backbone-only, tensors-only checkpoint from a SAIP checkpoint.
@@ -70,13 +125,23 @@ def export_backbone(checkpoint: str, use_teacher: bool = False,
 
     Returns:
         dict: ``{'state_dict': backbone keys (no prefix), 'meta': plain
-        types}``, loadable by ``SAIPViT`` through ``init_cfg=dict(
-        type='Pretrained', checkpoint=...)`` under ``weights_only=True``.
+        types}``, loadable by ``SAIPViT`` (or, for a hierarchical student,
+        the net alone by ``SAIPTinyViT``, whose mask token is left out)
+        through ``init_cfg=dict(type='Pretrained', checkpoint=...)`` under
+        ``weights_only=True``.
     """
     prefix = TEACHER_PREFIX if use_teacher else BACKBONE_PREFIX
     backbone, _ = backbone_state(checkpoint, prefix)
-    model = backbone_from_state(backbone, img_size)
-    meta = dict(model.meta, source=str(checkpoint),
+    if f'{NET_PREFIX}arch_meta' in backbone:  # a HierarchicalTokens student
+        if img_size is not None:
+            raise ValueError('img_size resamples a ViT position embedding; '
+                             'a hierarchical net has none to resample')
+        model = tinyvit_from_state(strip_prefix(backbone, NET_PREFIX))
+        kind = dict(type=f'saip_mm.{type(model).__name__}')
+    else:
+        model = backbone_from_state(backbone, img_size)
+        kind = {}
+    meta = dict(model.meta, **kind, source=str(checkpoint),
                 weights='teacher' if use_teacher else 'student')
     return dict(state_dict=OrderedDict(model.state_dict()), meta=meta)
 

@@ -61,9 +61,11 @@ def strip_prefix(state: Dict[str, Tensor], prefix: str,
 
 def is_training_checkpoint(state: Dict[str, Tensor]) -> bool:
     """Whether ``state`` is a whole SAIP / MAE model rather than a backbone:
-    a student backbone under ``backbone.`` and no top-level one."""
+    a student backbone under ``backbone.`` (a ViT, or a hierarchical net
+    under ``backbone.net.``) and no top-level one."""
     return ('pos_embed' not in state and
-            f'{BACKBONE_PREFIX}pos_embed' in state)
+            f'{BACKBONE_PREFIX}pos_embed' in state) or \
+        f'{BACKBONE_PREFIX}net.arch_meta' in state
 
 
 def backbone_state(path: str, prefix: Optional[str] = None

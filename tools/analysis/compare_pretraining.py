@@ -152,9 +152,12 @@ def pretrain(method: str, args: argparse.Namespace) -> Dict[str, object]:
     model = runner.model.module if is_model_wrapper(runner.model) \
         else runner.model
     checkpoint = osp.join(cfg.work_dir, 'backbone.pth')
+    # a hierarchical net (under HierarchicalTokens) is saved alone: the
+    # file its downstream configs load
+    backbone = getattr(model.backbone, 'net', model.backbone)
     save_checkpoint_atomic(
         dict(state_dict={k: v.detach().cpu() for k, v in
-                         model.backbone.state_dict().items()},
+                         backbone.state_dict().items()},
              meta=dict(method=method, iters=runner.iter, **spent)),
         checkpoint)
     result = dict(iters=runner.iter, checkpoint=checkpoint, **spent)

@@ -3,6 +3,10 @@
 Example:
     python tools/model_converters/saip_to_backbone.py \
         work_dirs/saip_vit-t/epoch_300.pth saip_vit-t_backbone.pth
+
+A run with a hierarchical student (``configs/saip/saip_tinyvit-5m.py``)
+exports its net alone, without the mask token: the file
+``SAIPTinyViT(init_cfg=dict(type='Pretrained', checkpoint=...))`` loads.
 """
 import argparse
 import os.path as osp
@@ -26,9 +30,12 @@ def main() -> None:
     args = parser.parse_args()
     ckpt = export_backbone(args.src, args.teacher, args.img_size)
     save_checkpoint_atomic(ckpt, args.dst)
+    meta = ckpt['meta']
+    # a ViT's patch grid, or the type of a hierarchical net
+    shape = f'grid {meta["grid_size"]}' if 'grid_size' in meta \
+        else meta['type']
     print(f'wrote {len(ckpt["state_dict"])} backbone tensors '
-          f'({ckpt["meta"]["weights"]}, grid {ckpt["meta"]["grid_size"]}) '
-          f'to {args.dst}')
+          f'({meta["weights"]}, {shape}) to {args.dst}')
 
 
 if __name__ == '__main__':

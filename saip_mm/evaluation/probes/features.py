@@ -11,7 +11,10 @@ from tqdm import tqdm
 
 from saip_mm.datasets.image_io import imread_rgb
 from saip_mm.models.backbones import SAIPViT
-from saip_mm.utils.model_converters import backbone_from_state
+from saip_mm.utils.model_converters import (
+    backbone_from_state,
+    hierarchical_from_state,
+)
 from saip_mm.utils.state_dicts import backbone_state
 
 # ImageNet statistics in RGB order, as in pretraining.
@@ -122,7 +125,9 @@ def load_probe_backbone(checkpoint: Optional[str] = None,
     saip_to_backbone.py``), a SAIP training checkpoint or an MAE training
     checkpoint of ``configs/mae/`` (both: ``backbone.`` keys with
     ``arch_meta``); the architecture comes from the checkpoint and the
-    position embedding is resampled to ``img_size``.
+    position embedding is resampled to ``img_size``. A hierarchical net
+    (``SAIPTinyViT``, no position embedding) comes inside
+    ``HierarchicalTokens``, whose CLS is its pooled, normed last stage.
 
     Args:
         checkpoint (str, optional): Checkpoint path; None gives SAIPViT's
@@ -139,4 +144,6 @@ def load_probe_backbone(checkpoint: Optional[str] = None,
         model.init_weights()
         return model.eval()
     state, _ = backbone_state(checkpoint)
+    if 'pos_embed' not in state:
+        return hierarchical_from_state(state).eval()
     return backbone_from_state(state, img_size).eval()
