@@ -20,9 +20,11 @@ def test_backbone_checkpoint(downstream_config):
     init_cfg = cfg.model.backbone.init_cfg
     assert init_cfg == dict(type='Pretrained',
                             checkpoint=cfg.backbone_checkpoint)
-    arch = cfg.model.backbone.arch[0]  # 'tiny' -> 't'
+    arch = cfg.model.backbone.arch
+    name = {'saip_mm.SAIPViT': f'saip_vit-{arch[0]}',  # 'tiny' -> 't'
+            'saip_mm.SAIPTinyViT': f'saip_tinyvit-{arch}'}
     assert cfg.backbone_checkpoint == \
-        f'checkpoints/saip_vit-{arch}_backbone.pth'
+        f'checkpoints/{name[cfg.model.backbone.type]}_backbone.pth'
     # the names used before
     assert 'checkpoint' not in cfg and 'pretrained' not in cfg
     cfg.merge_from_dict({'model.backbone.init_cfg.checkpoint': 'x.pth'})

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from PIL import Image
 
-from saip_mm.models.backbones import SAIPViT
+from saip_mm.models.backbones import SAIPTinyViT, SAIPViT
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPO / 'configs/parsing').glob('*.py'))
@@ -30,7 +30,7 @@ def test_config_builds(config):
         model = MODELS.build(cfg.model).eval()
         classes = DATASETS.get(
             cfg.train_dataloader.dataset.type).METAINFO['classes']
-    assert isinstance(model.backbone, SAIPViT)
+    assert isinstance(model.backbone, (SAIPViT, SAIPTinyViT))
     assert cfg.model.decode_head.num_classes == len(classes)
     with torch.no_grad():
         logits = model.decode_head(model.extract_feat(

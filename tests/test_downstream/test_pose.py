@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from saip_mm.models.backbones import SAIPViT
+from saip_mm.models.backbones import SAIPTinyViT, SAIPViT
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPO / 'configs/pose').glob('*.py'))
@@ -23,7 +23,7 @@ def test_config_builds(config):
     cfg.model.backbone.init_cfg = None
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model).eval()
-    assert isinstance(model.backbone, SAIPViT)
+    assert isinstance(model.backbone, (SAIPViT, SAIPTinyViT))
     with torch.no_grad():
         heatmaps = model.head(model.extract_feat(torch.rand(1, 3, 256, 192)))
     assert heatmaps.shape == (1, 17, 64, 48)

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, init_default_scope
 
-import saip_mm  # noqa: F401
+from saip_mm.models.backbones import SAIPTinyViT
 
 CONFIGS = sorted(
     p for task in ('reid', 'attributes', 'detection')
@@ -32,18 +32,28 @@ def build(config: Path):
     return cfg, model, checkpoint
 
 
+def expected_checkpoint_and_last_block(backbone) -> tuple:
+    """The checkpoint name of the backbone's arch, and its last block."""
+    if isinstance(backbone, SAIPTinyViT):
+        return 'saip_tinyvit-5m_backbone.pth', backbone.stages[-1].blocks[-1]
+    assert backbone.inter_index is None
+    arch = {192: 't', 384: 's'}[backbone.embed_dims]
+    return f'saip_vit-{arch}_backbone.pth', backbone.layers[-1]
+
+
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)
 def test_config_builds_and_runs(config):
     cfg, model, checkpoint = build(config)
     backbone = model.backbone
     # the checkpoint named is the one of the backbone's arch
-    arch = {192: 't', 384: 's'}[backbone.embed_dims]
-    assert checkpoint == f'saip_vit-{arch}_backbone.pth'
-    assert backbone.inter_index is None
-    assert backbone.layers[-1].drop_path.drop_prob == pytest.approx(0.1)
+    name, last_block = expected_checkpoint_and_last_block(backbone)
+    assert checkpoint == name
+    assert last_block.drop_path.drop_prob == pytest.approx(0.1)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     lrs = {g['lr'] for g in optim_wrapper.optimizer.param_groups}
-    assert len(lrs) == backbone.num_layers + 2  # layer-wise decay is on
+    first = next(n for n, _ in backbone.named_parameters())
+    # layer-wise decay is on: one lr per depth
+    assert len(lrs) == backbone.get_layer_depth(first)[1]
     model.eval()
     with torch.no_grad():
         if config.parent.name == 'detection':
