@@ -2,6 +2,7 @@
 of the net, strict reuse."""
 import json
 import math
+import runpy
 import subprocess
 import sys
 
@@ -57,12 +58,17 @@ def test_two_iterations_log_all_three_objectives_finite(pretrained):
             assert math.isfinite(row[key]), (row['iter'], key)
 
 
-def test_export_loads_strictly_into_the_downstream_net(pretrained, repo_root,
-                                                      tmp_path):
+def test_export_loads_strictly_into_the_downstream_net(
+        pretrained, repo_root, tmp_path, monkeypatch, capsys):
     src = pretrained / 'epoch_1.pth'
     dst = tmp_path / 'backbone.pth'
-    run(['tools/model_converters/saip_to_backbone.py', str(src), str(dst)],
-        repo_root)
+    # the tool in this process (its imports are loaded already)
+    monkeypatch.setattr(sys, 'argv', ['saip_to_backbone.py', str(src),
+                                      str(dst)])
+    runpy.run_path(
+        str(repo_root / 'tools/model_converters/saip_to_backbone.py'),
+        run_name='__main__')
+    assert 'saip_mm.SAIPTinyViT) to' in capsys.readouterr().out
     ckpt = torch.load(dst, weights_only=True)  # tensors and plain types
     assert ckpt['meta']['type'] == 'saip_mm.SAIPTinyViT'
     assert ckpt['meta']['arch']['channels'] == [64, 128, 160, 320]
