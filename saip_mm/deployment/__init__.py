@@ -5,6 +5,8 @@ from .onnx_export import (
     build_pose_estimator,
     count_gflops,
     export_onnx,
+    is_tinyvit,
+    model_name,
     onnx_latency,
     onnx_parity,
     ort_session,
@@ -13,5 +15,5 @@ from .onnx_export import (
 __all__ = [
     'PoseHeatmapModel', 'build_backbone', 'build_pose_estimator',
     'export_onnx', 'onnx_parity', 'onnx_latency', 'count_gflops',
-    'ort_session'
+    'ort_session', 'is_tinyvit', 'model_name'
 ]

@@ -9,11 +9,36 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from saip_mm.models.backbones import SAIPViT
+from saip_mm.models.backbones import SAIPTinyViT, SAIPViT
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 POSE_CONFIG = osp.join(REPO_ROOT, 'configs', 'pose',
-                       'saip-vit-{}_td-hm_coco-256x192.py')
+                       'saip-{}_td-hm_coco-256x192.py')
+# ``--arch tinyvit-5m`` names SAIPTinyViT's '5m' preset
+TINYVIT_PREFIX = 'tinyvit-'
+
+
+def is_tinyvit(arch: Union[str, dict]) -> bool:
+    """Whether ``arch`` is a :class:`SAIPTinyViT` one: ``'tinyvit-<preset>'``
+    or a dict with ``channels`` (a :class:`SAIPViT` one otherwise)."""
+    if isinstance(arch, dict):
+        return 'channels' in arch
+    return arch.lower().startswith(TINYVIT_PREFIX)
+
+
+def backbone_arch(arch: Union[str, dict]) -> Union[str, dict]:
+    """The ``arch`` argument of the backbone class: ``'5m'`` for
+    ``'tinyvit-5m'``, anything else as it is."""
+    if isinstance(arch, str) and is_tinyvit(arch):
+        return arch[len(TINYVIT_PREFIX):]
+    return arch
+
+
+def model_name(arch: Union[str, dict]) -> str:
+    """``saip_vit-tiny`` / ``saip_tinyvit-5m``: the files' name stem."""
+    if is_tinyvit(arch):
+        return f'saip_tinyvit-{backbone_arch(arch)}'
+    return f'saip_vit-{arch}'
 
 
 class PoseHeatmapModel(nn.Module):
@@ -43,22 +68,30 @@ class PoseHeatmapModel(nn.Module):
 def build_backbone(arch: Union[str, dict] = 'tiny',
                    input_size: Tuple[int, int] = (256, 128),
                    checkpoint: Optional[str] = None) -> nn.Module:
-    """A downstream SAIPViT (feature map output, no CLS-only branches).
+    """A downstream SAIPViT or SAIPTinyViT (last feature map output).
 
     Args:
-        arch (str | dict): ``tiny``, ``small``, ``base`` (or an alias)
-            or a custom arch dict.
+        arch (str | dict): SAIPViT's ``tiny``, ``small``, ``base`` (or an
+            alias), ``tinyvit-5m`` (SAIPTinyViT's preset ``5m``), or a
+            custom arch dict of either (see :func:`is_tinyvit`).
         input_size (tuple[int, int]): (H, W) the graph is exported at.
         checkpoint (str, optional): Backbone checkpoint; random weights
             otherwise.
 
     Returns:
-        nn.Module: The backbone in eval mode; its output is (B, C, h, w).
+        nn.Module: The backbone in eval mode; its output is (B, C, h, w),
+        for SAIPTinyViT the last stage's normed map (stride 32).
     """
     init_cfg = (dict(type='Pretrained', checkpoint=checkpoint)
                 if checkpoint else None)
-    backbone = SAIPViT(arch, img_size=tuple(input_size), out_type='featmap',
-                       inter_index=None, init_cfg=init_cfg)
+    if is_tinyvit(arch):
+        backbone = SAIPTinyViT(backbone_arch(arch),
+                               img_size=tuple(input_size),
+                               out_type='featmap', init_cfg=init_cfg)
+    else:
+        backbone = SAIPViT(arch, img_size=tuple(input_size),
+                           out_type='featmap', inter_index=None,
+                           init_cfg=init_cfg)
     backbone.init_weights()
     return backbone.eval()
 
@@ -68,13 +101,14 @@ def build_pose_estimator(arch: Union[str, dict] = 'tiny',
                          checkpoint: Optional[str] = None) -> nn.Module:
     """The mmpose top-down heatmap model of ``configs/pose`` for ``arch``.
 
-    Uses ``config`` if given, else ``configs/pose/saip-vit-<t|s>_...py``;
-    an arch without its own config (``base``) takes the ViT-T config with
-    the backbone and the head width swapped, i.e. the ViTPose-B layout.
+    Uses ``config`` if given, else ``configs/pose/saip-vit-<t|s>_...py``
+    (``saip-tinyvit-5m_...py`` for a SAIPTinyViT arch); an arch without its
+    own config (``base``) takes the ViT-T (TinyViT-5M) config with the
+    backbone and the head width swapped, i.e. the ViTPose-B layout.
 
     Args:
-        arch (str | dict): Backbone arch of :class:`SAIPViT`.
-        config (str, optional): An mmpose config with a SAIPViT backbone.
+        arch (str | dict): Backbone arch, as for :func:`build_backbone`.
+        config (str, optional): An mmpose config with a SAIP backbone.
         checkpoint (str, optional): Full pose checkpoint; random weights
             otherwise.
 
@@ -86,14 +120,20 @@ def build_pose_estimator(arch: Union[str, dict] = 'tiny',
     from mmengine.runner import load_checkpoint
     from mmpose.registry import MODELS
 
-    embed_dims = SAIPViT.parse_arch(arch)['embed_dims']
-    name = {192: 't', 384: 's', 768: 'b'}.get(embed_dims, 'x')
+    if is_tinyvit(arch):
+        channels = SAIPTinyViT.parse_arch(backbone_arch(arch))['channels']
+        embed_dims = channels[-1]
+        name, default = model_name(arch)[len('saip_'):], 'tinyvit-5m'
+    else:
+        embed_dims = SAIPViT.parse_arch(arch)['embed_dims']
+        name = 'vit-' + {192: 't', 384: 's', 768: 'b'}.get(embed_dims, 'x')
+        default = 'vit-t'
     if config is None:
         config = POSE_CONFIG.format(name)
         if not osp.isfile(config):
-            config = POSE_CONFIG.format('t')
+            config = POSE_CONFIG.format(default)
     cfg = Config.fromfile(config)
-    cfg.model.backbone.update(arch=arch, init_cfg=None)
+    cfg.model.backbone.update(arch=backbone_arch(arch), init_cfg=None)
     cfg.model.head.in_channels = embed_dims
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
@@ -194,5 +234,5 @@ def count_gflops(model: nn.Module, input_size: Sequence[int]) -> float:
 __all__ = [
     'PoseHeatmapModel', 'build_backbone', 'build_pose_estimator',
     'export_onnx', 'onnx_parity', 'onnx_latency', 'count_gflops',
-    'ort_session'
+    'ort_session', 'is_tinyvit', 'model_name'
 ]

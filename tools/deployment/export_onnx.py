@@ -14,6 +14,9 @@ Examples::
     # COCO top-down heatmap models (configs/pose), latency vs ViT-B
     python tools/deployment/export_onnx.py pose --arch tiny small base \\
         --benchmark
+    # the hierarchical TinyViT-5M next to ViT-T, in one run
+    python tools/deployment/export_onnx.py backbone --arch tiny tinyvit-5m \\
+        --benchmark
 """
 import argparse
 import os
@@ -31,7 +34,8 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
         description='Export SAIP models to ONNX with parity and latency')
     parser.add_argument('model', choices=['backbone', 'pose'])
     parser.add_argument('--arch', nargs='+', default=['tiny'],
-                        help='SAIPViT archs (tiny, small, base)')
+                        help='SAIPViT archs (tiny, small, base) or '
+                        'SAIPTinyViT ones (tinyvit-5m)')
     parser.add_argument(
         '--input-size', type=int, nargs=2, metavar=('H', 'W'),
         help='input size (default: 256 128 for backbones, the config\'s '
@@ -75,7 +79,7 @@ def main(argv: Optional[list] = None) -> int:
             size = tuple(args.input_size or
                          estimator.backbone.img_size)
             model = dep.PoseHeatmapModel(estimator).eval()
-        name = f'saip_vit-{arch}_{args.model}_{size[0]}x{size[1]}'
+        name = f'{dep.model_name(arch)}_{args.model}_{size[0]}x{size[1]}'
         path = dep.export_onnx(model, size,
                                osp.join(args.out_dir, f'{name}.onnx'),
                                args.opset)
