@@ -7,6 +7,7 @@ from mmengine.config import Config
 POSE = 'configs/pose/saip-vit-t_td-hm_coco-256x192.py'
 DETECTION = 'configs/detection/saip-vit-t_faster-rcnn_sfp_coco-person.py'
 SAIP = 'configs/saip/saip_vit-t.py'
+TINYVIT_REID = 'configs/reid/saip-tinyvit-5m_reid_market1501-256x128.py'
 
 
 def number(pattern, text):
@@ -91,6 +92,19 @@ def test_get_flops_detection_whole_model(run_get_flops, repo_root):
     whole, backbone = assert_whole_model(out, repo_root / DETECTION,
                                          options)
     assert whole > 2 * backbone
+
+
+def test_get_flops_tinyvit_reid(run_get_flops, repo_root):
+    """The hierarchical backbone's params and FLOPs at 256x128."""
+    out = run_get_flops(repo_root / TINYVIT_REID)
+    assert 'Input shape:   (1, 3, 256, 128)' in out
+    params = number(r'Params backbone \(SAIPTinyViT\): ([\d.]+) M', out)
+    assert 5.0 < params < 5.2  # TinyViT-5M without its classifier
+    assert number(r'Params total:\s+[\d.]+ M \((\d+)\)', out) == \
+        built_params(repo_root / TINYVIT_REID)
+    backbone = number(r'\nBackbone MACs:\s+([\d.]+) G', out)
+    assert 0.7 < backbone < 0.9  # ViT-T's 0.7 G, windows of 8x8
+    assert number(r'\nMACs:\s+([\d.]+) G', out) >= backbone
 
 
 def test_get_flops_saip_training_forward(run_get_flops, repo_root):
