@@ -5,7 +5,10 @@
 PYTHON := .venv/bin/python
 DEMO_CONFIG ?= configs/saip/saip_demo.py
 DEMO_WORK_DIR ?= work_dirs/$(basename $(notdir $(DEMO_CONFIG)))
-PYTEST_ARGS ?= -q --durations=25
+# one pytest worker per core (at most 4), a test file per worker at a time
+# (module fixtures such as a shared pretraining run are built once);
+# PYTEST_ARGS="-q -n 0" runs in one process
+PYTEST_ARGS ?= -q --durations=25 -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: demo test lint env env-tests
 

@@ -11,6 +11,20 @@ SHARED_DATA = Path(os.environ.get(
     'SAIP_SHARED_DATA', REPO_ROOT.parent / 'shared' / 'data')).resolve()
 
 
+def pytest_configure(config) -> None:
+    """Under pytest-xdist, split the cores among the workers: each worker
+    (and every tool it starts, through ``OMP_NUM_THREADS``) gets
+    cores // workers threads instead of all cores each."""
+    workers = os.environ.get('PYTEST_XDIST_WORKER_COUNT')
+    if workers is None:
+        return
+    import torch
+    threads = max(1, (os.cpu_count() or 1) // int(workers))
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        os.environ.setdefault(var, str(threads))
+    torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+
+
 DOWNSTREAM_TASKS = ('pose', 'parsing', 'reid', 'attributes', 'detection')
 DOWNSTREAM_CONFIGS = sorted(
     path for task in DOWNSTREAM_TASKS
