@@ -19,7 +19,9 @@ def pytest_configure(config) -> None:
     if workers is None:
         return
     import torch
-    threads = max(1, (os.cpu_count() or 1) // int(workers))
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity')
+             else os.cpu_count() or 1)
+    threads = max(1, cores // int(workers))
     for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
         os.environ.setdefault(var, str(threads))
     torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
