@@ -68,6 +68,31 @@ def test_attributes_peta(saip_checkpoint, run_tool, tmp_path):
     assert metrics['attribute/num_samples'] == test_size
 
 
+def test_peta_pos_weight_is_the_train_split_ratio(shared_data):
+    """The small PETA config's BCE pos_weight is (N - n_k) / n_k of the
+    split it trains on, attribute by attribute, in the head's order."""
+    import numpy as np
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS
+
+    import saip_mm  # noqa: F401  (registers saip_mm.PETADataset)
+
+    cfg = Config.fromfile(
+        REPO / 'configs/attributes/saip-vit-t_peta-small-128x64.py')
+    assert cfg.model.head.loss.pos_weight == cfg.pos_weight
+    assert len(cfg.pos_weight) == cfg.model.head.num_classes == 35
+    init_default_scope('mmpretrain')
+    dataset = DATASETS.build(
+        dict(cfg.train_dataloader.dataset, data_root=str(shared_data),
+             pipeline=[]))
+    counts = np.zeros(35)
+    for i in range(len(dataset)):
+        counts[np.asarray(dataset.get_data_info(i)['gt_label'])] += 1
+    assert len(dataset) == 9182 and counts.min() > 0
+    np.testing.assert_allclose(
+        cfg.pos_weight, (len(dataset) - counts) / counts, atol=0.006)
+
+
 def test_detection_pennfudan(shared_data, saip_checkpoint, run_tool,
                              tmp_path):
     config = 'configs/detection/saip-vit-t_faster-rcnn_pennfudan-small-256.py'

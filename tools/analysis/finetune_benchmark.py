@@ -7,16 +7,20 @@ over the validations of the run, the iteration it was reached at (from
 the name of the best checkpoint kept) and the minutes between the first
 and the last line of the run's log.
 A run without any validation is listed as missing, never as a number.
+Several roots (one per seed) give one line per set with every root's value
+in a cell, separated by ``/``, and their mean.
 
 Example:
     python tools/analysis/finetune_benchmark.py work_dirs/small_sets
+    python tools/analysis/finetune_benchmark.py work_dirs/small_sets_v2/s0 \
+        work_dirs/small_sets_v2/s1
 """
 import argparse
 import json
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 # the metric each set's config keeps its best checkpoint by, and its chance
 # level (see the configs' headers)
@@ -66,24 +70,31 @@ def log_minutes(work_dir: Path) -> Optional[float]:
     return (stamps[-1] - stamps[0]).total_seconds() / 60 if stamps else None
 
 
+def cell(work_dirs: List[Path], key: str) -> str:
+    """One table cell: the best ``key`` of each run (and their mean)."""
+    runs = [(best_metric(d, key), log_minutes(d)) for d in work_dirs]
+    if any(best is None for best, _ in runs):
+        return 'missing'
+    text = ' / '.join(f'{best[0]:.4g} (it {best[1]}, '
+                      f'{minutes or float("nan"):.1f} min)'
+                      for best, minutes in runs)
+    if len(runs) > 1:
+        text += f'; mean {sum(b[0] for b, _ in runs) / len(runs):.4g}'
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('root', type=Path,
-                        help='folder of <set>/<start> work dirs')
+    parser.add_argument('roots', type=Path, nargs='+',
+                        help='folders of <set>/<start> work dirs, one a seed')
     args = parser.parse_args()
     print('| set | metric | chance | ' + ' | '.join(STARTS) + ' |')
     print('|---|---|---|' + '---|' * len(STARTS))
     for name, (key, chance) in METRICS.items():
-        if not (args.root / name).is_dir():
+        if not any((root / name).is_dir() for root in args.roots):
             continue
-        cells = []
-        for start in STARTS:
-            work_dir = args.root / name / start
-            best = best_metric(work_dir, key)
-            minutes = log_minutes(work_dir)
-            cells.append('missing' if best is None else
-                         f'{best[0]:.2f} (it {best[1]}, '
-                         f'{minutes or float("nan"):.1f} min)')
+        cells = [cell([root / name / start for root in args.roots], key)
+                 for start in STARTS]
         print(f'| {name} | {key} | {chance} | ' + ' | '.join(cells) + ' |')
 
 
