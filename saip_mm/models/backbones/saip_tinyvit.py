@@ -68,7 +68,9 @@ def window_attention(attn: LeAttention, x: Tensor, hw: Tuple[int, int],
     TinyViT does) and cropped back."""
     H, W = hw
     C = x.shape[-1]
-    pad_b, pad_r = -H % window, -W % window
+    # no negative operands: traced sizes export as ONNX integer ops
+    pad_b, pad_r = (window - H % window) % window, \
+        (window - W % window) % window
     x = x.view(-1, H, W, C)
     if pad_b or pad_r:
         x = F.pad(x, (0, 0, 0, pad_r, 0, pad_b))
@@ -261,7 +263,7 @@ class SAIPTinyViT(BaseModule):
         ``hw``; every stride-2 convolution rounds up."""
         h, w = hw
         for _ in range(2 + stage):
-            h, w = -(-h // 2), -(-w // 2)
+            h, w = (h + 1) // 2, (w + 1) // 2
         return h, w
 
     def meta_tensor(self) -> Tensor:
@@ -430,7 +432,7 @@ class SAIPTinyViT(BaseModule):
     @staticmethod
     def downsample(merging: PatchMerging, x: Tensor) -> Tensor:
         """``PatchMerging`` of a (B, C, H, W) map, as a map again."""
-        h, w = -(-x.shape[2] // 2), -(-x.shape[3] // 2)
+        h, w = (x.shape[2] + 1) // 2, (x.shape[3] + 1) // 2
         tokens = merging(x)
         return tokens.transpose(1, 2).reshape(-1, tokens.shape[-1], h, w)
 
