@@ -57,9 +57,10 @@ def test_reid_grid(saip_checkpoint, run_tool, tmp_path):
 
 
 def test_attributes_peta(saip_checkpoint, run_tool, tmp_path):
+    # 2 training batches of 8 instead of 64: the test is about validation
     stdout, metrics = train_two_iterations(
         run_tool, 'configs/attributes/saip-vit-t_peta-small-128x64.py',
-        tmp_path, saip_checkpoint)
+        tmp_path, saip_checkpoint, 'train_dataloader.batch_size=8')
     assert 0 <= metrics['attribute/mA'] <= 100
     # the identity-disjoint test split, as the dataset reports it
     test_size = int(re.search(r'(\d+) of 11484 images in split test',
@@ -125,9 +126,10 @@ def test_parsing_ccp(shared_data, saip_checkpoint, run_tool, tmp_path):
              shared_data / 'parsing_ccp', '--out-dir', out)
     num_val = len((out / 'splits' / 'val.txt').read_text().split())
     assert num_val == 140
+    # 2 training batches of 2 instead of 8: the test is about validation
     stdout, metrics = train_two_iterations(
         run_tool, 'configs/parsing/saip-vit-t_upernet_ccp-small-256x256.py',
-        tmp_path / 'work', saip_checkpoint,
+        tmp_path / 'work', saip_checkpoint, 'train_dataloader.batch_size=2',
         *(f'{split}_dataloader.dataset.data_root={out}'
           for split in ('train', 'val', 'test')))
     assert 0 <= metrics['mIoU'] <= 100
