@@ -1,5 +1,5 @@
 # SAIP ViT-T + UPerNet on CCP (59 classes) at 256x256, sized for a CPU
-# fine-tuning run of a few minutes on the real copy in
+# fine-tuning run of ~9 minutes (16 on a loaded machine) on the copy in
 # ../shared/data/parsing_ccp (700 photos), to compare backbone starts
 # (random, MAE, SAIP CPU proxies pretrained at 128x64). mIoU over the 59
 # classes on the converter's val split (140 photos).
