@@ -1,7 +1,5 @@
 """Fixtures shared by the downstream end-to-end tests."""
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,19 +14,17 @@ def saip_checkpoint(pretrained_backbone) -> Path:
     return pretrained_backbone
 
 
-def run_repo_script(script: str, *args) -> str:
-    """Run ``script`` (relative to the repo root) with one OpenMP thread, as
-    the e2e suite shares two cores; return its stdout (mmengine logs there).
-    """
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    out = subprocess.run([sys.executable, script, *map(str, args)],
-                         cwd=REPO, env=env, text=True, timeout=600,
-                         capture_output=True)
-    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
-    return out.stdout
-
-
 @pytest.fixture(scope='session')
-def run_tool():
-    """:func:`run_repo_script` as a fixture."""
-    return run_repo_script
+def run_tool(script_runner):
+    """Run a script (relative to the repo root) with one OpenMP thread, as
+    the e2e suite shares two cores (``script_runner``: a fork of this
+    process); assert it exits 0 and return its stdout (mmengine logs
+    there)."""
+
+    def run(script: str, *args) -> str:
+        env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+        out = script_runner([REPO / script, *args], cwd=REPO, env=env)
+        assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
+        return out.stdout
+
+    return run

@@ -5,25 +5,30 @@ original label files; the converters, run on the same labels laid out as
 the public releases are, must reproduce them.
 """
 import json
-import subprocess
-import sys
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
+import pytest
 from scipy.io import savemat
 
 CONVERTERS = Path(__file__).resolve().parents[2] / 'tools/dataset_converters'
 
 
-def convert(script: str, *args) -> str:
-    out = subprocess.run(
-        [sys.executable, str(CONVERTERS / script), *map(str, args)],
-        capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
+@pytest.fixture
+def convert(script_runner) -> Callable[..., str]:
+    """Run a converter (a fork of this process); return its stdout."""
+
+    def run(script: str, *args) -> str:
+        out = script_runner([CONVERTERS / script, *args])
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout
+
+    return run
 
 
-def test_peta_to_json_reproduces_the_shared_labels(shared_data, tmp_path):
+def test_peta_to_json_reproduces_the_shared_labels(shared_data, tmp_path,
+                                                   convert):
     peta = shared_data / 'attributes_peta'
     for subset in ('MIT', 'CAVIAR4REID'):  # release: <subset>/archive/
         archive = tmp_path / subset / 'archive'
@@ -45,7 +50,8 @@ def test_peta_to_json_reproduces_the_shared_labels(shared_data, tmp_path):
     assert mine['samples'][0]['img_path'].startswith('CAVIAR4REID/archive/')
 
 
-def test_market_attr_to_json_reproduces_the_sample(shared_data, tmp_path):
+def test_market_attr_to_json_reproduces_the_sample(shared_data, tmp_path,
+                                                   convert):
     ref = json.loads((shared_data / 'attr_sample/market1501_attr/'
                       'annotations/attributes.json').read_text())
     names = ref['attribute_names']

@@ -10,8 +10,8 @@ json was read and scored.
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+from typing import Callable
 
 import mmengine
 import pytest
@@ -69,16 +69,20 @@ def own_data_options(root: Path) -> list:
                       for split in ('val', 'test')]
 
 
-def run_test_tool(*args) -> subprocess.CompletedProcess:
+@pytest.fixture
+def run_test_tool(script_runner) -> Callable[...,
+                                             subprocess.CompletedProcess]:
+    """tools/test.py on CONFIG (a fork of this process), one OpenMP thread,
+    stdout and stderr merged."""
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    return subprocess.run(
-        [sys.executable, 'tools/test.py', CONFIG, *map(str, args)], cwd=REPO,
-        env=env, text=True, timeout=600, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
+    return lambda *args: script_runner(
+        [REPO / 'tools/test.py', CONFIG, *args], cwd=REPO, env=env,
+        merge_stderr=True)
 
 
 def test_single_category_json_named_otherwise(shared_data, tmp_path,
-                                              detector_checkpoint):
+                                              detector_checkpoint,
+                                              run_test_tool):
     root = own_folder(shared_data, tmp_path / 'own', ['pedestrian'])
     preds = tmp_path / 'preds.pkl'
     out = run_test_tool(detector_checkpoint, '--work-dir', tmp_path / 'work',
@@ -96,7 +100,8 @@ def test_single_category_json_named_otherwise(shared_data, tmp_path,
 
 
 def test_several_categories_fail_before_inference(shared_data, tmp_path,
-                                                  detector_checkpoint):
+                                                  detector_checkpoint,
+                                              run_test_tool):
     root = own_folder(shared_data, tmp_path / 'own', ['pedestrian', 'rider'])
     out = run_test_tool(detector_checkpoint, '--work-dir', tmp_path / 'work',
                         '--cfg-options', *own_data_options(root))

@@ -1,8 +1,6 @@
 """End to end: SAIP pretraining on real person crops, export, reuse."""
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,9 +18,9 @@ CPU_OPTIONS = [
 ]
 
 
-def run(args, cwd, timeout=900):
-    out = subprocess.run([sys.executable, *args], cwd=cwd, text=True,
-                         capture_output=True, timeout=timeout)
+def run(script_runner, args, cwd, timeout=900):
+    """``python *args`` in ``cwd`` (a fork of this process); assert exit 0."""
+    out = script_runner([cwd / args[0], *args[1:]], cwd=cwd, timeout=timeout)
     assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
     return out.stdout + out.stderr
 
@@ -34,16 +32,17 @@ def logged_scalars(work_dir: Path) -> list:
 
 
 @pytest.fixture(scope='module')
-def pretrained(tmp_path_factory, repo_root, shared_data):
+def pretrained(tmp_path_factory, repo_root, shared_data, script_runner):
     """saip_vit-t.py, 20 iterations at batch 2 on ../shared/data/persons."""
     work = tmp_path_factory.mktemp('saip_vit-t')
-    run(['tools/train.py', 'configs/saip/saip_vit-t.py', '--work-dir',
-         str(work), '--cfg-options',
-         f'train_dataloader.dataset.data_root={shared_data / "persons"}',
-         'train_dataloader.dataset.ann_file=train.txt',
-         'train_dataloader.dataset.indices=40',
-         'train_dataloader.batch_size=2', 'train_cfg.max_epochs=1',
-         *CPU_OPTIONS], repo_root)
+    run(script_runner, [
+        'tools/train.py', 'configs/saip/saip_vit-t.py', '--work-dir',
+        str(work), '--cfg-options',
+        f'train_dataloader.dataset.data_root={shared_data / "persons"}',
+        'train_dataloader.dataset.ann_file=train.txt',
+        'train_dataloader.dataset.indices=40',
+        'train_dataloader.batch_size=2', 'train_cfg.max_epochs=1',
+        *CPU_OPTIONS], repo_root)
     return work
 
 
@@ -57,11 +56,11 @@ def test_twenty_iterations_log_every_loss_finite(pretrained):
 
 
 def test_checkpoint_exports_to_a_downstream_backbone(pretrained, repo_root,
-                                                     tmp_path):
+                                                     tmp_path, script_runner):
     src = pretrained / 'epoch_1.pth'
     dst = tmp_path / 'backbone.pth'
-    run(['tools/model_converters/saip_to_backbone.py', str(src), str(dst)],
-        repo_root)
+    run(script_runner,
+        ['tools/model_converters/saip_to_backbone.py', src, dst], repo_root)
     ckpt = torch.load(dst, weights_only=True)  # tensors and plain types
     assert ckpt['meta']['grid_size'] == [16, 8]
     assert not any(k.startswith(('teacher', 'csm', 'csr', 'css'))

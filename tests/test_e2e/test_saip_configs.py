@@ -1,7 +1,5 @@
 """SAIP configs in-process: the demo, the view contract (every config under
 DDP: test_ddp_configs.py)."""
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,7 +33,8 @@ def test_view_count_mismatch_stops_the_demo(tmp_path):
         Runner.from_cfg(cfg).train()
 
 
-def test_demo_config_runs_without_data_and_visualises(demo_run):
+def test_demo_config_runs_without_data_and_visualises(demo_run,
+                                                      script_runner):
     runner = demo_run.runner  # 2 demo iterations (tests/conftest.py)
     demo = REPO / 'configs/saip/saip_demo.py'
     work_dir = demo_run.work_dir
@@ -50,10 +49,8 @@ def test_demo_config_runs_without_data_and_visualises(demo_run):
     assert 'not optimised (requires_grad=False): teacher ' in log
     # without --out the PNG goes into the checkpoint's work dir
     png = work_dir / 'saip_sample.png'
-    out = subprocess.run(
-        [sys.executable, 'tools/analysis/visualize_saip.py', str(demo),
-         str(work_dir / 'iter_2.pth')], cwd=REPO,
-        capture_output=True, text=True, timeout=600)
+    out = script_runner([REPO / 'tools/analysis/visualize_saip.py', demo,
+                         work_dir / 'iter_2.pth'], cwd=REPO)
     assert out.returncode == 0, out.stderr[-3000:]
     assert f'wrote {png}' in out.stdout
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'

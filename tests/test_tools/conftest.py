@@ -53,8 +53,9 @@ def tool_env() -> dict:
 
 
 @pytest.fixture(scope='session')
-def run_tool() -> Callable[..., subprocess.CompletedProcess]:
-    """Run ``tools/<script>`` (``.py`` with this Python, ``.sh`` with bash).
+def run_tool(script_runner) -> Callable[..., subprocess.CompletedProcess]:
+    """Run ``tools/<script>`` (``.py`` in a fork of this process, see
+    ``script_runner``; ``.sh`` with bash).
 
     The call returns the finished process (stdout and stderr merged into
     ``stdout``); it never raises on a non-zero exit code.
@@ -63,12 +64,14 @@ def run_tool() -> Callable[..., subprocess.CompletedProcess]:
     def run(script: str, *args, cwd=None, timeout: float = 300,
             env: dict = None) -> subprocess.CompletedProcess:
         path = REPO_ROOT / 'tools' / script
-        launcher = ['bash'] if script.endswith('.sh') else [sys.executable]
         full_env = tool_env()
         full_env['PYTHON'] = sys.executable  # for the .sh launchers
         full_env.update(env or {})
+        if script.endswith('.py'):
+            return script_runner([path, *args], cwd=cwd, env=full_env,
+                                 timeout=timeout, merge_stderr=True)
         return subprocess.run(
-            launcher + [str(path)] + [str(a) for a in args],
+            ['bash', str(path)] + [str(a) for a in args],
             cwd=cwd, env=full_env, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, timeout=timeout)
 

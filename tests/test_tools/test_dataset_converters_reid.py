@@ -1,8 +1,7 @@
 """tools/dataset_converters/market1501_to_reid.py on real and MSMT17 layouts.
 """
-import subprocess
-import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -10,18 +9,23 @@ SCRIPT = (Path(__file__).resolve().parents[2] / 'tools' /
           'dataset_converters' / 'market1501_to_reid.py')
 
 
-def convert(*args) -> str:
-    out = subprocess.run([sys.executable, str(SCRIPT), *map(str, args)],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
+@pytest.fixture
+def convert(script_runner) -> Callable[..., str]:
+    """Run the converter (a fork of this process); return its stdout."""
+
+    def run(*args) -> str:
+        out = script_runner([SCRIPT, *args])
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout
+
+    return run
 
 
 def read(path: Path) -> list:
     return [line.split() for line in path.read_text().splitlines()]
 
 
-def test_market1501_mini(shared_data, tmp_path):
+def test_market1501_mini(shared_data, tmp_path, convert):
     root = shared_data / 'reid_sample' / 'market1501_mini'
     stdout = convert(root, '--out-dir', tmp_path)
     assert 'num_classes=16' in stdout
@@ -38,7 +42,8 @@ def test_market1501_mini(shared_data, tmp_path):
     assert all((root / path).is_file() for path, _, _ in query + gallery)
 
 
-def test_market1501_keeps_junk_and_distractors_out_of_training(tmp_path):
+def test_market1501_keeps_junk_and_distractors_out_of_training(tmp_path,
+                                                                convert):
     names = dict(bounding_box_train=['0000_c1s1_1_01.jpg',
                                      '0007_c2s1_1_01.jpg'],
                  query=['0007_c1s1_2_00.jpg'],
@@ -56,7 +61,7 @@ def test_market1501_keeps_junk_and_distractors_out_of_training(tmp_path):
 
 
 def test_market1501_test_only_folder_writes_query_and_gallery(
-        shared_data, tmp_path):
+        shared_data, tmp_path, convert):
     src = shared_data / 'reid_grid'
     for folder in ('query', 'bounding_box_test'):
         (tmp_path / folder).symlink_to(src / folder)
@@ -74,9 +79,9 @@ def test_market1501_test_only_folder_writes_query_and_gallery(
     assert query[0] == ['query/0001_c1s1_000001_00.jpg', '1', '1']
 
 
-def test_market1501_without_any_split_fails_clearly(tmp_path):
-    out = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)],
-                         capture_output=True, text=True)
+def test_market1501_without_any_split_fails_clearly(tmp_path,
+                                                     script_runner):
+    out = script_runner([SCRIPT, tmp_path])
     assert out.returncode != 0
     assert (f'{tmp_path}: none of bounding_box_train, query, '
             'bounding_box_test found') in out.stderr
@@ -86,7 +91,7 @@ def test_market1501_without_any_split_fails_clearly(tmp_path):
 @pytest.mark.parametrize('train_dir,test_dir', [('train', 'test'),
                                                 ('mask_train_v2',
                                                  'mask_test_v2')])
-def test_msmt17_lists(tmp_path, train_dir, test_dir):
+def test_msmt17_lists(tmp_path, train_dir, test_dir, convert):
     (tmp_path / train_dir).mkdir()
     (tmp_path / test_dir).mkdir()
     lists = dict(

@@ -3,8 +3,6 @@ real pretraining run with tools/train.py."""
 import json
 import os
 import socket
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
@@ -141,11 +139,12 @@ def test_other_ranks_only_receive(mini_reid, monkeypatch):
 
 
 @pytest.mark.e2e
-def test_train_py_logs_the_probe(repo_root, shared_data, tmp_path):
+def test_train_py_logs_the_probe(repo_root, shared_data, tmp_path,
+                                 script_runner):
     """configs/saip/saip_vit-t_probe-reid.py: one SAIP step on persons."""
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    out = subprocess.run([
-        sys.executable, 'tools/train.py',
+    out = script_runner([
+        repo_root / 'tools/train.py',
         'configs/saip/saip_vit-t_probe-reid.py', '--work-dir',
         str(tmp_path), '--cfg-options',
         f'train_dataloader.dataset.data_root={shared_data / "persons"}',
@@ -158,7 +157,7 @@ def test_train_py_logs_the_probe(repo_root, shared_data, tmp_path):
         'default_hooks.logger.interval=1',
         f'custom_hooks.3.data_root={shared_data / "reid_sample"}'
         '/market1501_mini'
-    ], cwd=repo_root, env=env, text=True, capture_output=True, timeout=300)
+    ], cwd=repo_root, env=env, timeout=300)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-3000:]
     assert 'ReID probe (cls features' in log
