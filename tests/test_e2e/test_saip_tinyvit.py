@@ -3,7 +3,6 @@ of the net, strict reuse."""
 import json
 import math
 import runpy
-import subprocess
 import sys
 
 import pytest
@@ -29,19 +28,15 @@ OPTIONS = [
 ]
 
 
-def run(args, cwd):
-    out = subprocess.run([sys.executable, *args], cwd=cwd, text=True,
-                         capture_output=True, timeout=900)
-    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
-    return out.stdout + out.stderr
-
-
 @pytest.fixture(scope='module')
-def pretrained(tmp_path_factory, repo_root, shared_data):
+def pretrained(tmp_path_factory, repo_root, shared_data, script_runner):
     work = tmp_path_factory.mktemp('saip_tinyvit')
-    run(['tools/train.py', CONFIG, '--work-dir', str(work), '--cfg-options',
-         f'train_dataloader.dataset.data_root={shared_data / "persons"}',
-         *OPTIONS], repo_root)
+    out = script_runner([
+        repo_root / 'tools/train.py', CONFIG, '--work-dir', work,
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={shared_data / "persons"}',
+        *OPTIONS], cwd=repo_root, timeout=900)
+    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
     return work
 
 
