@@ -1,10 +1,9 @@
 """End to end: every SAIPTinyViT downstream config fine-tunes and tests.
 
-A freshly initialised ``SAIPTinyViT('5m')`` saved as a backbone checkpoint
-(state dict with ``arch_meta``, as the converter writes one) is loaded by
-each config's ``Pretrained`` init; ``tools/train.py`` trains one iteration
-(small batches) on a ``../shared/data`` sample and ``tools/test.py`` scores
-the checkpoint.
+The backbone of one SAIP iteration with a TinyViT-5M student, exported by
+``saip_to_backbone.py``, is loaded by each config's ``Pretrained`` init;
+``tools/train.py`` trains one iteration (small batches) on a
+``../shared/data`` sample and ``tools/test.py`` scores the checkpoint.
 Both tools run in this process (``main(argv)``): a subprocess pair per
 config would spend most of its time importing. The data options are the
 ViT tests' own (their modules are loaded, not copied).
@@ -15,9 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-import torch
 
-from saip_mm.models.backbones import SAIPTinyViT
 from saip_mm.utils.state_dicts import checkpoint_state
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,13 +53,23 @@ def unformatted_configs(monkeypatch) -> None:
 
 
 @pytest.fixture(scope='module')
-def tinyvit_checkpoint(tmp_path_factory) -> Path:
-    """A backbone-only SAIPTinyViT-5M checkpoint (random weights)."""
-    torch.manual_seed(0)
-    backbone = SAIPTinyViT('5m')
-    backbone.init_weights()
-    path = tmp_path_factory.mktemp('tinyvit') / 'saip_tinyvit-5m.pth'
-    torch.save(dict(state_dict=backbone.state_dict()), path)
+def tinyvit_checkpoint(tmp_path_factory, shared_data, script_runner) -> Path:
+    """The backbone the pretraining tools make: one iteration of
+    ``configs/saip/saip_tinyvit-5m.py`` on ``../shared/data/persons``
+    (the options of ``tests/test_e2e/test_saip_tinyvit.py``), exported as
+    ``tools/model_converters/saip_to_backbone.py`` does."""
+    e2e = load_module(REPO / 'tests/test_e2e/test_saip_tinyvit.py')
+    work = tmp_path_factory.mktemp('saip_tinyvit')
+    out = script_runner([
+        REPO / 'tools/train.py', e2e.CONFIG, '--work-dir', work,
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={shared_data / "persons"}',
+        *e2e.OPTIONS, 'train_dataloader.dataset.indices=2'], cwd=REPO)
+    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
+    path = work / 'saip_tinyvit-5m_backbone.pth'
+    out = script_runner([REPO / 'tools/model_converters/saip_to_backbone.py',
+                         work / 'epoch_1.pth', path], cwd=REPO)
+    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
     return path
 
 
