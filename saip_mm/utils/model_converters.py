@@ -64,10 +64,9 @@ def backbone_from_state(state: Dict[str, torch.Tensor],
 def tinyvit_from_state(state: Dict[str, torch.Tensor]) -> SAIPTinyViT:
     """Build a SAIPTinyViT that fits ``state`` and load it strictly.
 
-    The architecture is read from ``arch_meta`` (``SAIPTinyViT.meta_tensor``:
-    number of stages n, then n channels, depths, heads, window sizes, and
-    the anchor (H, W)). The mask token of masked pretraining is left out:
-    the net is built without one, as downstream.
+    The architecture is read from ``arch_meta``
+    (:meth:`SAIPTinyViT.from_arch_meta`). The mask token of masked
+    pretraining is left out: the net is built without one, as downstream.
 
     Args:
         state (dict): The net's keys without prefix, with ``arch_meta``.
@@ -75,14 +74,7 @@ def tinyvit_from_state(state: Dict[str, torch.Tensor]) -> SAIPTinyViT:
     Returns:
         SAIPTinyViT: The net with the weights loaded.
     """
-    meta = state['arch_meta'].tolist()
-    n = meta[0]
-    channels, depths, heads, windows = (meta[1 + k * n:1 + (k + 1) * n]
-                                        for k in range(4))
-    model = SAIPTinyViT(
-        arch=dict(channels=channels, depths=depths, num_heads=heads,
-                  window_sizes=windows),
-        img_size=tuple(meta[1 + 4 * n:]))
+    model = SAIPTinyViT.from_arch_meta(state['arch_meta'])
     model.load_state_dict(
         {k: v for k, v in state.items() if k != 'mask_token'}, strict=True)
     return model

@@ -3,9 +3,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.model.weight_init import update_init_info
 from mmpretrain.models.backbones.tinyvit import (
     BasicStage,
     ConvStage,
@@ -17,6 +15,11 @@ from mmpretrain.models.backbones.tinyvit import (
 from mmpretrain.models.utils import LeAttention
 from torch import Tensor, nn
 
+from saip_mm.models.utils.out_indices import normalise_indices
+from saip_mm.models.utils.strict_loading import (
+    load_strictly,
+    pretrained_source,
+)
 from saip_mm.registry import MODELS
 from saip_mm.utils.state_dicts import checkpoint_state, strip_prefix
 
@@ -177,8 +180,7 @@ class SAIPTinyViT(BaseModule):
             raise ValueError(f'out_type must be one of {OUT_TYPES}, '
                              f'got {out_type!r}')
         self.out_type = out_type
-        self.out_indices = self.normalise_indices(out_indices,
-                                                  self.num_stages)
+        self.out_indices = normalise_indices(out_indices, self.num_stages)
         self.frozen_stages = frozen_stages
         self.use_mask_token = use_mask_token
 
@@ -212,17 +214,6 @@ class SAIPTinyViT(BaseModule):
             raise ValueError(f'{keys} need one entry per stage, got '
                              f'{[list(arch[k]) for k in keys]}')
         return {**defaults, **arch}
-
-    @staticmethod
-    def normalise_indices(indices: Union[int, Sequence[int]],
-                          num_stages: int) -> List[int]:
-        """Stage indices made non-negative and checked."""
-        indices = [indices] if isinstance(indices, int) else list(indices)
-        out = [i % num_stages if i < 0 else i for i in indices]
-        for i in out:
-            if not 0 <= i < num_stages:
-                raise ValueError(f'out index {i} outside 0..{num_stages - 1}')
-        return out
 
     @property
     def norm_name(self) -> str:
@@ -274,6 +265,27 @@ class SAIPTinyViT(BaseModule):
             *a['window_sizes'], *self.img_size
         ])
 
+    @classmethod
+    def from_arch_meta(cls, meta: Tensor, **kwargs) -> 'SAIPTinyViT':
+        """A net of the architecture an ``arch_meta`` buffer describes.
+
+        Args:
+            meta (Tensor): :meth:`meta_tensor`'s layout: the number of
+                stages n, then n channels, depths, heads and window sizes,
+                then the anchor (H, W), built as ``img_size``.
+            **kwargs: Any other argument of the net.
+
+        Returns:
+            SAIPTinyViT: The net, its weights as initialised.
+        """
+        values = meta.tolist()
+        n = values[0]
+        channels, depths, heads, windows = (values[1 + k * n:1 + (k + 1) * n]
+                                            for k in range(4))
+        return cls(arch=dict(channels=channels, depths=depths,
+                             num_heads=heads, window_sizes=windows),
+                   img_size=tuple(values[1 + 4 * n:]), **kwargs)
+
     @property
     def meta(self) -> dict:
         """Plain-type description written into exported checkpoints."""
@@ -300,10 +312,9 @@ class SAIPTinyViT(BaseModule):
         """TinyViT's init (truncated normal linears, unit LayerNorms; the
         convolutions keep mmpretrain's, the last BN of a residual branch at
         zero), or strict pretrained loading from ``init_cfg``."""
-        if isinstance(self.init_cfg, dict) and \
-                self.init_cfg.get('type') == 'Pretrained':
-            self.load_pretrained(self.init_cfg['checkpoint'],
-                                 self.init_cfg.get('prefix', ''))
+        source = pretrained_source(self.init_cfg)
+        if source is not None:
+            self.load_pretrained(*source)
             return
         super().init_weights()
         if self.init_cfg is not None:
@@ -339,25 +350,9 @@ class SAIPTinyViT(BaseModule):
             prefix = next((p for p in PREFIXES if p + FIRST_KEY in state), '')
         if prefix:
             state = strip_prefix(state, prefix, checkpoint)
-        try:
-            incompatible = self.load_state_dict(state, strict=False)
-        except (RuntimeError, ValueError) as err:
-            raise type(err)(
-                f'{checkpoint} does not fit {type(self).__name__}: {err}'
-            ) from err
-        missing = [k for k in incompatible.missing_keys
-                   if not k.startswith(OPTIONAL_KEYS)]
-        unexpected = [k for k in incompatible.unexpected_keys
-                      if not k.startswith(OPTIONAL_KEYS)]
-        if missing or unexpected:
-            raise KeyError(
-                f'{checkpoint} does not fit {type(self).__name__}: missing '
-                f'keys {missing}; unexpected keys {unexpected}')
-        message = f'loaded backbone weights from {checkpoint} ' \
-                  f'(prefix {prefix!r})'
-        if hasattr(self, '_params_init_info'):  # set by the top-level init
-            update_init_info(self, init_info=message)
-        print_log(message, logger='current')
+        load_strictly(self, state, checkpoint, prefix,
+                      optional_missing=OPTIONAL_KEYS,
+                      optional_unexpected=OPTIONAL_KEYS)
 
     def _check_arch_meta(self, module: nn.Module, state_dict: dict,
                          prefix: str, *args) -> None:

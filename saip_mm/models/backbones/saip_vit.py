@@ -4,10 +4,14 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.model.weight_init import update_init_info
 from torch import Tensor, nn
 
+from saip_mm.models.utils.out_indices import normalise_indices
 from saip_mm.models.utils.pos_embed import resample_pos_embed
+from saip_mm.models.utils.strict_loading import (
+    load_strictly,
+    pretrained_source,
+)
 from saip_mm.registry import MODELS
 from saip_mm.utils.state_dicts import backbone_state
 
@@ -119,7 +123,7 @@ class SAIPViT(BaseModule):
         if out_type == 'cls_token' and not with_cls_token:
             raise ValueError("out_type='cls_token' needs with_cls_token=True")
         self.out_type = out_type
-        self.out_indices = self.normalise_indices(out_indices, num_layers)
+        self.out_indices = normalise_indices(out_indices, num_layers)
         self.with_cls_token = with_cls_token
         self.num_prefix = int(with_cls_token)
         self.inter_index = inter_index
@@ -164,17 +168,6 @@ class SAIPViT(BaseModule):
                              f'got {sorted(arch)}')
         return {'mlp_ratio': 4., **arch}
 
-    @staticmethod
-    def normalise_indices(indices: Union[int, Sequence[int]],
-                          num_layers: int) -> List[int]:
-        """Turn negative block indices into positive ones and check them."""
-        indices = [indices] if isinstance(indices, int) else list(indices)
-        out = [i % num_layers if i < 0 else i for i in indices]
-        for i in out:
-            if not 0 <= i < num_layers:
-                raise ValueError(f'out index {i} outside 0..{num_layers - 1}')
-        return out
-
     def patch_grid(self, hw: Sequence[int]) -> Tuple[int, int]:
         """Patch grid (rows, cols) of an input of size ``hw``."""
         return hw[0] // self.patch_size, hw[1] // self.patch_size
@@ -197,10 +190,9 @@ class SAIPViT(BaseModule):
     # ----------------------------------------------------------- weights
     def init_weights(self) -> None:
         """Reference init, or strict pretrained loading from ``init_cfg``."""
-        if isinstance(self.init_cfg, dict) and \
-                self.init_cfg.get('type') == 'Pretrained':
-            self.load_pretrained(self.init_cfg['checkpoint'],
-                                 self.init_cfg.get('prefix', ''))
+        source = pretrained_source(self.init_cfg)
+        if source is not None:
+            self.load_pretrained(*source)
             return
         super().init_weights()
         if self.init_cfg is not None:
@@ -240,24 +232,10 @@ class SAIPViT(BaseModule):
             print_log(f'{checkpoint} is a training checkpoint: loading its '
                       f'student backbone (prefix={used!r})', logger='current')
             prefix = used
-        try:
-            incompatible = self.load_state_dict(state, strict=False)
-        except (RuntimeError, ValueError) as err:
-            raise type(err)(
-                f'{checkpoint} does not fit {type(self).__name__}: {err}'
-            ) from err
-        missing = [k for k in incompatible.missing_keys if k != 'arch_meta']
-        unexpected = [k for k in incompatible.unexpected_keys
-                      if not k.startswith(OPTIONAL_KEYS)]
-        if missing or unexpected:
-            raise KeyError(
-                f'{checkpoint} does not fit {type(self).__name__}: missing '
-                f'keys {missing}; unexpected keys {unexpected}')
-        message = (f'loaded backbone weights from {checkpoint} '
-                   f'(prefix {prefix!r}, grid {self.grid_size})')
-        if hasattr(self, '_params_init_info'):  # set by the top-level init
-            update_init_info(self, init_info=message)
-        print_log(message, logger='current')
+        load_strictly(self, state, checkpoint, prefix,
+                      optional_missing=('arch_meta', ),
+                      optional_unexpected=OPTIONAL_KEYS,
+                      detail=f', grid {self.grid_size}')
 
     def _adapt_state_dict(self, module: nn.Module, state_dict: dict,
                           prefix: str, *args) -> None:

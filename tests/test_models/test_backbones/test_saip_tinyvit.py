@@ -114,6 +114,14 @@ def test_checkpoint_round_trip_across_anchor_sizes(tmp_path):
         other.load_state_dict(source.state_dict())
 
 
+def test_from_arch_meta_rebuilds_the_architecture():
+    source = small(img_size=(256, 192))
+    rebuilt = SAIPTinyViT.from_arch_meta(source.arch_meta)
+    assert rebuilt.arch_settings == source.arch_settings
+    assert rebuilt.img_size == (256, 192)
+    rebuilt.load_state_dict(source.state_dict(), strict=True)
+
+
 def test_pretrained_init_is_strict_and_finds_the_net(tmp_path):
     state = small(use_mask_token=True).state_dict()
     # a SAIP training checkpoint: the net inside HierarchicalTokens
