@@ -144,7 +144,15 @@ fi
 
 [ -x "$VENV/bin/python" ] || "$BASE_PY" -m venv "$VENV"
 PY="$VENV/bin/python"
-PIP=("$PY" -m pip install -q --disable-pip-version-check "${C[@]}")
+# pip's own chatter (on some hosts a WARNING per package about an
+# unreachable extra index in the host's pip.conf) goes to a log that is
+# shown only when a step fails, so the first `make demo` reads cleanly
+PIP_LOG="$VENV/setup_env-pip.log"
+: >"$PIP_LOG"
+logged() {
+    "$@" >>"$PIP_LOG" 2>&1 || { tail -40 "$PIP_LOG" >&2; die "failed: $* (full log: $PIP_LOG)"; }
+}
+PIP=(logged "$PY" -m pip install -q --disable-pip-version-check "${C[@]}")
 if ! "$PY" -c 'import torch, torchvision' 2>/dev/null; then
     # setuptools<81 in the same command: mmengine imports pkg_resources at run time
     "${PIP[@]}" torch==2.14.1 torchvision==0.29.1 "setuptools<81" wheel ninja
@@ -193,7 +201,7 @@ if ! "$PY" -c "import mmcv; assert mmcv.__version__ == '2.1.0'; $HAVE_OPS" 2>/de
     if [ -z "$WHL" ] || [ -n "${SAIP_REBUILD_MMCV:-}" ]; then
         mkdir -p "$WHL_DIR"
         SRC=$(mktemp -d)
-        "$PY" -m pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$SRC" mmcv==2.1.0
+        logged "$PY" -m pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$SRC" mmcv==2.1.0
         tar xzf "$SRC"/mmcv-2.1.0.tar.gz -C "$SRC"
         # torch>=2.10 headers need C++20; mmcv 2.1.0 hard-codes -std=c++17
         # (for the C++ and the nvcc flags)
@@ -213,11 +221,11 @@ if ! "$PY" -c "import mmcv; assert mmcv.__version__ == '2.1.0'; $HAVE_OPS" 2>/de
         rm -rf "$SRC"
         WHL=$(ls "$WHL_DIR"/mmcv-2.1.0-"$PYTAG"-*.whl | head -1)
     fi
-    "$PY" -m pip install -q --no-deps --force-reinstall "$WHL"
+    logged "$PY" -m pip install -q --no-deps --force-reinstall "$WHL"
 fi
 stamp "mmcv ($VARIANT ops)"
 
-"$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT"
+logged "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT"
 if [ -n "$TESTS" ]; then
     "${PIP[@]}" -r "$REQ/tests.txt"
 fi
