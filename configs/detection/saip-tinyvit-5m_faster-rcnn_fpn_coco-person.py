@@ -7,22 +7,22 @@
 # mmdet's FPN, so the simple feature pyramid is dropped.
 #   python tools/train.py \
 #       configs/detection/saip-tinyvit-5m_faster-rcnn_fpn_coco-person.py
-_base_ = ['./saip-vit-t_faster-rcnn_sfp_coco-person.py']
+_base_ = [
+    './saip-vit-t_faster-rcnn_sfp_coco-person.py',
+    '../_base_/models/saip_tinyvit-5m.py'
+]
 
-# backbone-only checkpoint of a SAIP-pretrained SAIPTinyViT; override with
+# the checkpoint of configs/_base_/models/saip_tinyvit-5m.py; override with
 # --cfg-options model.backbone.init_cfg.checkpoint=PATH
-backbone_checkpoint = 'checkpoints/saip_tinyvit-5m_backbone.pth'
+backbone_checkpoint = _base_.tinyvit_backbone.init_cfg.checkpoint
 
 model = dict(
     backbone=dict(
+        _base_.tinyvit_backbone,
         _delete_=True,
-        type='saip_mm.SAIPTinyViT',
-        arch='5m',
         img_size=(800, 1344),
         out_indices=(0, 1, 2, 3),
-        out_type='featmap',
-        drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
+        out_type='featmap'),
     neck=dict(
         _delete_=True,
         type='FPN',

@@ -4,25 +4,25 @@
 # the backbone swapped for the hierarchical saip_mm.SAIPTinyViT: its four
 # stage maps (strides 4-32, 64/128/160/320 wide) go straight into UPerNet,
 # so the ViT's MultiLevelNeck is dropped.
-_base_ = ['./saip-vit-t_upernet_lip-512x512.py']
+_base_ = [
+    './saip-vit-t_upernet_lip-512x512.py',
+    '../_base_/models/saip_tinyvit-5m.py'
+]
 
-# backbone-only checkpoint of a SAIP-pretrained SAIPTinyViT; override with
+# the checkpoint of configs/_base_/models/saip_tinyvit-5m.py; override with
 # --cfg-options model.backbone.init_cfg.checkpoint=PATH
-backbone_checkpoint = 'checkpoints/saip_tinyvit-5m_backbone.pth'
+backbone_checkpoint = _base_.tinyvit_backbone.init_cfg.checkpoint
 channels = [64, 128, 160, 320]
 
 model = dict(
     # pad test images to the last stage's stride
     data_preprocessor=dict(test_cfg=dict(size_divisor=32)),
     backbone=dict(
+        _base_.tinyvit_backbone,
         _delete_=True,
-        type='saip_mm.SAIPTinyViT',
-        arch='5m',
         img_size=(512, 512),
         out_indices=(0, 1, 2, 3),
-        out_type='featmap',
-        drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
+        out_type='featmap'),
     neck=None,
     decode_head=dict(in_channels=channels),
     auxiliary_head=dict(in_channels=channels[2], in_index=2))

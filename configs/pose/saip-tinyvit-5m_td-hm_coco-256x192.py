@@ -5,22 +5,22 @@
 # is at stride 32 (8x6), so the head takes SimpleBaseline's three
 # deconvolutions (mmpose's ResNet recipe) instead of ViTPose's two to reach
 # the codec's 64x48 heatmaps.
-_base_ = ['./saip-vit-t_td-hm_coco-256x192.py']
+_base_ = [
+    './saip-vit-t_td-hm_coco-256x192.py',
+    '../_base_/models/saip_tinyvit-5m.py'
+]
 
-# backbone-only checkpoint of a SAIP-pretrained SAIPTinyViT; override with
+# the checkpoint of configs/_base_/models/saip_tinyvit-5m.py; override with
 # --cfg-options model.backbone.init_cfg.checkpoint=PATH
-backbone_checkpoint = 'checkpoints/saip_tinyvit-5m_backbone.pth'
+backbone_checkpoint = _base_.tinyvit_backbone.init_cfg.checkpoint
 
 model = dict(
     backbone=dict(
+        _base_.tinyvit_backbone,
         _delete_=True,
-        type='saip_mm.SAIPTinyViT',
-        arch='5m',
         img_size=(256, 192),
         out_indices=(3, ),
-        out_type='featmap',
-        drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
+        out_type='featmap'),
     head=dict(
         in_channels=320,
         deconv_out_channels=(256, 256, 256),

@@ -6,23 +6,23 @@
 # ViT's CLS token.
 #   python tools/train.py \
 #       configs/reid/saip-tinyvit-5m_reid_market1501-256x128.py
-_base_ = ['./saip-vit-t_reid_market1501-256x128.py']
+_base_ = [
+    './saip-vit-t_reid_market1501-256x128.py',
+    '../_base_/models/saip_tinyvit-5m.py'
+]
 
-# backbone-only checkpoint of a SAIP-pretrained SAIPTinyViT; override with
+# the checkpoint of configs/_base_/models/saip_tinyvit-5m.py; override with
 # --cfg-options model.backbone.init_cfg.checkpoint=PATH
-backbone_checkpoint = 'checkpoints/saip_tinyvit-5m_backbone.pth'
+backbone_checkpoint = _base_.tinyvit_backbone.init_cfg.checkpoint
 embed_dims = 320
 
 model = dict(
     backbone=dict(
+        _base_.tinyvit_backbone,
         _delete_=True,
-        type='saip_mm.SAIPTinyViT',
-        arch='5m',
         img_size=(256, 128),
         out_indices=(3, ),
-        out_type='avg_featmap',
-        drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
+        out_type='avg_featmap'),
     head=dict(
         in_channels=embed_dims,
         fc_channels=embed_dims,
