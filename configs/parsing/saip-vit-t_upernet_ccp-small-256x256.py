@@ -104,3 +104,7 @@ default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=60, max_keep_ckpts=1, save_best='mIoU',
                     rule='greater'))
+# the seed of the small-set table (docs/benchmarks.md): the library's
+# runtime leaves it None, a new seed every run; randomness.seed=1 is the
+# table's second seed
+randomness = dict(seed=0, deterministic=False)

@@ -67,3 +67,7 @@ train_cfg = dict(max_iters=max_iters, val_interval=40)
 default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(interval=40, max_keep_ckpts=1))
+# the seed of the small-set table (docs/benchmarks.md): the library's
+# runtime leaves it None, a new seed every run; randomness.seed=1 is the
+# table's second seed
+randomness = dict(seed=0, deterministic=False)
